@@ -1,0 +1,73 @@
+"""SVG charts rendered at build time with matplotlib: no JavaScript, no CDN, byte-stable output."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from .model import FRAMEWORK_LABELS, FRAMEWORKS, Feature
+
+if TYPE_CHECKING:
+    from .render import Row
+
+COLORS = {"pytorch": "#c2410c", "tensorflow": "#1d4ed8"}
+# Fixed salt and no date: the same numbers give the same SVG bytes.
+STABLE_SVG = {"svg.hashsalt": "fieldguide", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+CHARTED = ("steady", "first_call")
+
+
+def steady_chart(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> bytes:
+    """Median with its 95% CI for steady state and first call, one panel each."""
+    charted = [r for r in rows if r.quantity in CHARTED and (r.pytorch or r.tensorflow)]
+    with matplotlib.rc_context(STABLE_SVG):
+        fig, axes = plt.subplots(1, len(charted), figsize=(3.4 * len(charted), 2.0),
+                                 squeeze=False)
+        for ax, row in zip(axes[0], charted, strict=True):
+            scale, unit = _time_scale(max(s.ci_high for s in (row.pytorch, row.tensorflow) if s))
+            for y, framework in enumerate(FRAMEWORKS):
+                summary = getattr(row, framework)
+                if summary is None:
+                    continue
+                low = (summary.median - summary.ci_low) / scale
+                high = (summary.ci_high - summary.median) / scale
+                ax.barh(y, summary.median / scale, color=COLORS[framework], height=0.6,
+                        xerr=[[low], [high]], capsize=3)
+            ax.set_yticks(range(len(FRAMEWORKS)), [FRAMEWORK_LABELS[f] for f in FRAMEWORKS])
+            ax.invert_yaxis()
+            ax.set_xlabel(unit)
+            ax.set_title(row.label.split(" (")[0], fontsize=9)
+            ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def alt_text(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> str:
+    from .render import format_value
+
+    parts = []
+    for row in rows:
+        if row.quantity not in CHARTED:
+            continue
+        values = [f"{FRAMEWORK_LABELS[f]} {format_value(getattr(row, f).median, 's')}"
+                  for f in FRAMEWORKS if getattr(row, f)]
+        if values:
+            parts.append(f"{row.label.split(' (')[0].lower()}: " + ", ".join(values))
+    if not parts:
+        return ""
+    return f"Bar chart of {feature.title}, median with 95% confidence interval; " + "; ".join(
+        parts) + ". The same numbers are in the table above."
+
+
+def _time_scale(largest: float) -> tuple[float, str]:
+    for scale, unit in ((1, "seconds"), (1e-3, "milliseconds"), (1e-6, "microseconds")):
+        if largest >= scale:
+            return scale, unit
+    return 1e-9, "nanoseconds"

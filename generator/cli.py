@@ -1,0 +1,121 @@
+"""The command-line interface: each command parses its options and calls one function."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+from rich.console import Console
+
+from . import build as commands
+from .errors import FieldGuideError
+from .model import DEVICES, FRAMEWORKS, Project
+from .render import render as render_pages
+from .run import RunOptions, failed, summary_table
+
+console = Console(stderr=True)
+
+
+def run_options(func):
+    """Options shared by the commands that measure."""
+
+    @click.option("--framework", "frameworks", multiple=True, type=click.Choice(FRAMEWORKS),
+                  help="Only this framework (repeatable). Default: both.")
+    @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
+                  help="Where the snippets run. cuda synchronizes before every clock read.")
+    @click.option("--quick", is_flag=True,
+                  help="Few samples, one process: for tests and CI, not for publishing.")
+    @click.option("--force", is_flag=True, help="Re-run even if nothing changed.")
+    @click.option("--threads", type=click.IntRange(min=1), default=None,
+                  help="Intra-op threads for both frameworks. Default: physical cores.")
+    @functools.wraps(func)
+    def wrapper(*args, frameworks, device, quick, force, threads, **kwargs):
+        options = RunOptions(frameworks=tuple(frameworks) or FRAMEWORKS, device=device,
+                             mode="quick" if quick else "default", force=force,
+                             threads=threads or 0)
+        return func(*args, options=options, **kwargs)
+
+    return wrapper
+
+
+def user_errors(func):
+    """User errors are printed without a traceback and exit with status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except FieldGuideError as exc:
+            console.print(f"Error: {exc}", style="red", highlight=False, markup=False,
+                          soft_wrap=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="framework-field-guide")
+def cli() -> None:
+    """Framework Field Guide: measured PyTorch vs TensorFlow snippets, rendered into a site."""
+
+
+@cli.command()
+@click.argument("features", nargs=-1)
+@run_options
+@user_errors
+def run(features: tuple[str, ...], options: RunOptions) -> None:
+    """Run the snippets of FEATURES (default: all) whose inputs changed, and store results."""
+    outcomes = commands.run(Project.find(), list(features), options, console)
+    console.print(summary_table(outcomes))
+    if failed(outcomes):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--machine", default=None, help="Render another machine's results (its id).")
+@user_errors
+def render(machine: str | None) -> None:
+    """Render the pages from stored results, without running anything."""
+    changed = render_pages(Project.find(), machine)
+    console.print(f"Rendered pages: {len(changed)} file(s) changed under docs/features/.")
+
+
+@cli.command()
+@run_options
+@user_errors
+def build(options: RunOptions) -> None:
+    """Run what is stale, render the pages, and build the site into site/."""
+    project = Project.find()
+    outcomes = commands.build(project, options, console)
+    console.print(summary_table(outcomes))
+    console.print(f"Site built in {project.site}. Serve it with:\n"
+                  f"  python -m http.server --directory {project.site} 8000\n"
+                  "then open http://127.0.0.1:8000/")
+    if failed(outcomes):
+        console.print("Some snippets failed; the site was built and their pages show the "
+                      "error. Fix them and run `fieldguide build` again.", style="yellow")
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("features", nargs=-1)
+@run_options
+@user_errors
+def check(features: tuple[str, ...], options: RunOptions) -> None:
+    """Validate metadata, quick-run FEATURES (default: all), and check both sides agree."""
+    if options.mode != "quick":
+        options = RunOptions(options.frameworks, options.device, "quick", options.force,
+                             options.threads)
+    outcomes, problems = commands.check(Project.find(), list(features), options, console)
+    console.print(summary_table(outcomes))
+    for problem in problems:
+        console.print(f"{problem.feature}: {problem.text}", style="red", highlight=False,
+                      markup=False, soft_wrap=True)
+    if problems:
+        sys.exit(1)
+    console.print("All checks passed.", style="green")
+
+
+def main() -> None:
+    cli(prog_name="fieldguide")

@@ -1,0 +1,233 @@
+"""Stage 4: statistics of one result, the PyTorch/TensorFlow comparison, and the equivalence check.
+
+Everything here is computed from raw samples, deterministically (seeded bootstrap), so that
+rendering the same results twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from . import store
+from .model import FRAMEWORK_LABELS, Feature, RunResult
+
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20261125
+# Below this many values per side a bootstrap interval means nothing: no verdict is given.
+MIN_VALUES_FOR_VERDICT = 3
+
+# Human names of the built-in quantities, in table order, with their unit.
+QUANTITY_LABELS = {
+    "import": ("Import", "s"),
+    "setup": ("Setup", "s"),
+    "first_call": ("First call (incl. tracing/compilation)", "s"),
+    "steady": ("Steady state, per call", "s"),
+    "peak_rss": ("Peak memory (RSS)", "bytes"),
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A measured quantity across processes: median, spread and a 95% CI of the median."""
+
+    median: float
+    q1: float
+    q3: float
+    minimum: float
+    ci_low: float
+    ci_high: float
+    n_values: int
+    n_processes: int
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+    @property
+    def relative_iqr(self) -> float:
+        return self.iqr / self.median if self.median else 0.0
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """PyTorch / TensorFlow for one quantity, with a bootstrap 95% CI and a verdict."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    verdict: str  # "pytorch"/"tensorflow" (the side that is lower), "same", or "unknown"
+
+    def describe(self, better: str = "lower") -> str:
+        if self.verdict == "unknown":
+            return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
+        if self.verdict == "same":
+            return "no measurable difference"
+        winner = self.verdict if better == "lower" else (
+            "tensorflow" if self.verdict == "pytorch" else "pytorch")
+        return f"{FRAMEWORK_LABELS[winner]} better"
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    verdict: str  # "match", "mismatch", "not compared", "not available"
+    detail: str
+    max_abs_diff: float | None = None
+    max_rel_diff: float | None = None
+
+
+def per_process(result: RunResult, quantity: str) -> list[list[float]]:
+    """Raw values of a quantity, grouped by process (steady has many per process)."""
+    groups: list[list[float]] = []
+    for p in result.processes:
+        if quantity == "steady":
+            values = list(p.samples)
+        elif quantity == "import":
+            values = [p.import_s]
+        elif quantity == "setup":
+            values = [p.setup_s]
+        elif quantity == "first_call":
+            values = [p.first_call_s]
+        elif quantity == "peak_rss":
+            values = [float(p.peak_rss_bytes)]
+        elif quantity in p.metrics:
+            values = [p.metrics[quantity]]
+        else:
+            values = []
+        if values:
+            groups.append(values)
+    return groups
+
+
+def summarize(groups: list[list[float]]) -> Summary | None:
+    if not groups:
+        return None
+    pooled = np.concatenate([np.asarray(g, dtype=float) for g in groups])
+    q1, median, q3 = np.percentile(pooled, [25, 50, 75])
+    medians = _bootstrap_medians(groups, np.random.default_rng(BOOTSTRAP_SEED))
+    low, high = np.percentile(medians, [2.5, 97.5])
+    return Summary(float(median), float(q1), float(q3), float(pooled.min()), float(low),
+                   float(high), int(pooled.size), len(groups))
+
+
+def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | None:
+    """Ratio of medians with a hierarchical bootstrap CI (processes, then values in each)."""
+    if not pytorch or not tensorflow:
+        return None
+    medians = float(np.median(np.concatenate(pytorch))), float(np.median(np.concatenate(tensorflow)))
+    if medians[1] == 0:  # counts such as recompiles: a ratio is undefined, the order is not
+        verdict = "same" if medians[0] == 0 else "tensorflow"
+        return Ratio(float("nan"), float("nan"), float("nan"), verdict)
+    value = medians[0] / medians[1]
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    ratios = _bootstrap_medians(pytorch, rng) / _bootstrap_medians(tensorflow, rng)
+    low, high = (float(x) for x in np.percentile(ratios, [2.5, 97.5]))
+    if min(sum(map(len, pytorch)), sum(map(len, tensorflow))) < MIN_VALUES_FOR_VERDICT:
+        verdict = "unknown"
+    else:
+        verdict = "pytorch" if high < 1 else "tensorflow" if low > 1 else "same"
+    return Ratio(value, low, high, verdict)
+
+
+def _bootstrap_medians(groups: list[list[float]], rng: np.random.Generator) -> np.ndarray:
+    arrays = [np.asarray(g, dtype=float) for g in groups]
+    if all(a.size == arrays[0].size for a in arrays) and arrays[0].size > 0:
+        table = np.stack(arrays)  # processes x values
+        n_proc, n_val = table.shape
+        rows = rng.integers(0, n_proc, size=(BOOTSTRAP_RESAMPLES, n_proc))
+        cols = rng.integers(0, n_val, size=(BOOTSTRAP_RESAMPLES, n_proc, n_val))
+        picked = table[rows[:, :, None], cols]
+        return np.median(picked.reshape(BOOTSTRAP_RESAMPLES, -1), axis=1)
+    medians = np.empty(BOOTSTRAP_RESAMPLES)
+    for i in range(BOOTSTRAP_RESAMPLES):
+        chosen = [arrays[j] for j in rng.integers(0, len(arrays), size=len(arrays))]
+        medians[i] = np.median(np.concatenate([rng.choice(a, size=a.size) for a in chosen]))
+    return medians
+
+
+def equivalence(feature: Feature, pytorch: RunResult | None,
+                tensorflow: RunResult | None) -> Equivalence:
+    """Compare what the first call of each side returned, within the declared tolerance.
+
+    Elementwise and symmetric: |a - b| <= atol + rtol * max(|a|, |b|).
+    """
+    tolerance = feature.comparison
+    if tolerance.none_reason:
+        return Equivalence("not compared", tolerance.none_reason)
+    if pytorch is None or tensorflow is None or not (pytorch.ok and tensorflow.ok):
+        return Equivalence("not available", "Both sides must run successfully to be compared.")
+    if pytorch.inputs_sha256 != tensorflow.inputs_sha256:
+        return Equivalence("mismatch", "The two sides were run on different inputs. Run "
+                           f"`fieldguide run --force {feature.id}`.")
+    try:
+        pairs = list(_leaves(decode_output(pytorch.output), decode_output(tensorflow.output), ""))
+    except ValueError as exc:
+        return Equivalence("mismatch", str(exc))
+    max_abs = max_rel = 0.0
+    failing = []
+    for where, a, b in pairs:
+        if isinstance(a, str) or isinstance(b, str):
+            if a != b:
+                failing.append(f"{where or 'result'}: {a!r} != {b!r}")
+            continue
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if a.shape != b.shape:
+            failing.append(f"{where or 'result'}: shape {a.shape} vs {b.shape}")
+            continue
+        if a.size == 0:
+            continue
+        diff = np.abs(a - b)
+        scale = np.maximum(np.abs(a), np.abs(b))
+        rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
+        max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
+        if not np.all(diff <= tolerance.atol + tolerance.rtol * scale) or \
+                np.any(np.isnan(a) != np.isnan(b)):
+            failing.append(f"{where or 'result'}: max |diff| {float(diff.max()):.3g}")
+    bounds = f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}"
+    if failing:
+        return Equivalence("mismatch", f"Outside {bounds}: " + "; ".join(failing[:5]),
+                           max_abs, max_rel)
+    return Equivalence("match", f"Equal within {bounds}.", max_abs, max_rel)
+
+
+def decode_output(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"__array__"}:
+        spec = value["__array__"]
+        return np.asarray(spec["data"], dtype=spec["dtype"]).reshape(spec["shape"])
+    if isinstance(value, dict):
+        return {k: decode_output(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_output(v) for v in value]
+    return value
+
+
+def _leaves(a: Any, b: Any, where: str):
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
+            keys_a = sorted(a) if isinstance(a, dict) else type(a).__name__
+            keys_b = sorted(b) if isinstance(b, dict) else type(b).__name__
+            raise ValueError(f"{where or 'result'}: PyTorch returned {keys_a}, TensorFlow "
+                             f"returned {keys_b}; both sides must return the same structure.")
+        for key in sorted(a):
+            yield from _leaves(a[key], b[key], f"{where}.{key}" if where else key)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            raise ValueError(f"{where or 'result'}: lists of length {len(a)} vs {len(b)}")
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from _leaves(x, y, f"{where}[{i}]")
+    else:
+        yield where, a, b
+
+
+def save_comparison(feature: Feature, results: store.Store) -> None:
+    """Record the equivalence verdict and observed differences beside the two results."""
+    pytorch = results.load(feature.id, "pytorch")
+    tensorflow = results.load(feature.id, "tensorflow")
+    check = equivalence(feature, pytorch, tensorflow)
+    data = {"feature": feature.id, "schema_version": store.SCHEMA_VERSION, **asdict(check),
+            "rtol": feature.comparison.rtol, "atol": feature.comparison.atol,
+            "results": {fw: r.cache_key for fw, r in (("pytorch", pytorch),
+                                                      ("tensorflow", tensorflow)) if r}}
+    store.write_json(results.root / results.machine_id / feature.id / "comparison.json", data)

@@ -1,0 +1,204 @@
+"""The data the pipeline stages pass to each other: small frozen dataclasses, no loose dicts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FRAMEWORKS = ("pytorch", "tensorflow")
+FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
+# The module a snippet of each framework imports, and the distributions that provide it.
+FRAMEWORK_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
+FRAMEWORK_DISTRIBUTIONS = {"pytorch": ("torch",), "tensorflow": ("tensorflow-cpu", "tensorflow")}
+
+SECTIONS = (
+    "Core",
+    "Training",
+    "Performance",
+    "Deployment",
+    "Distributed",
+    "Ecosystem",
+    "Developer experience",
+)
+DEVICES = ("cpu", "cuda")
+MODES = ("default", "quick")
+# Quantities every run measures; a feature may add its own metrics beside them.
+QUANTITIES = ("output", "import", "setup", "first_call", "steady", "peak_rss", "loc")
+
+
+def snippet_file(folder: Path, framework: str) -> Path:
+    """snippets/<id>/with_<framework>.py. Not "tensorflow.py": run as a script, a file of that
+    name heads sys.path and shadows the real tensorflow package."""
+    return folder / f"with_{framework}.py"
+
+
+class Status(str, enum.Enum):
+    OK = "ok"
+    FAILED = "failed"  # the snippet raised; the message holds the traceback tail
+    TIMEOUT = "timeout"  # the snippet ran past its time limit
+    SKIPPED = "skipped"  # the framework (or the device) is not available here
+    UNSUPPORTED = "unsupported"  # declared in feature.yml: the framework cannot do this
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where things live. Found by walking up from the working directory to mkdocs.yml."""
+
+    root: Path
+    results_dir: Path | None = None  # default: <root>/results
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        from .errors import FieldGuideError
+
+        here = (start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / "mkdocs.yml").is_file() and (folder / "snippets").is_dir():
+                return cls(folder)
+        raise FieldGuideError(
+            f"{here}: not inside a Field Guide project (no mkdocs.yml with a snippets/ folder "
+            "beside it here or above). Run fieldguide from the project root."
+        )
+
+    @property
+    def snippets(self) -> Path:
+        return self.root / "snippets"
+
+    @property
+    def results(self) -> Path:
+        return self.results_dir or self.root / "results"
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def generated(self) -> Path:
+        """Generated pages only; git-ignored and rewritten by `fieldguide render`."""
+        return self.docs / "features"
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How the two sides' results are compared: np.allclose(rtol, atol), or not at all."""
+
+    rtol: float = 0.0
+    atol: float = 0.0
+    none_reason: str | None = None  # set when the outputs are not comparable, with the reason
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    quantity: str  # one of QUANTITIES or a declared metric id
+    expect: str  # "same", "pytorch" or "tensorflow" (the side the claim says is lower)
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric a snippet reports itself through `metrics(state)`, e.g. artifact bytes."""
+
+    id: str
+    label: str
+    unit: str
+    better: str  # "lower" or "higher"
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: str
+    title: str
+    section: str
+    summary: str
+    timed: str
+    comparison: Tolerance
+    claims: tuple[Claim, ...]
+    tags: tuple[str, ...]
+    directory: Path
+    metrics: tuple[Metric, ...] = ()
+    unsupported: dict[str, str] = field(default_factory=dict)  # framework -> reason
+    measure: str = "steady"  # "steady": warm-up + samples; "once": only the first call
+    timeout_s: float = 900.0
+
+    @property
+    def metadata_path(self) -> Path:
+        return self.directory / "feature.yml"
+
+    @property
+    def inputs_path(self) -> Path:
+        return self.directory / "inputs.py"
+
+    def snippet_path(self, framework: str) -> Path:
+        return snippet_file(self.directory, framework)
+
+    def metric(self, metric_id: str) -> Metric | None:
+        return next((m for m in self.metrics if m.id == metric_id), None)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How a run measures: fixed per mode, recorded with every result."""
+
+    mode: str
+    processes: int
+    samples: int  # steady-state samples per process
+    min_sample_s: float  # loop run() within one sample until it takes at least this long
+    warmup_calls: int
+    warmup_s: float
+    threads: int  # intra-op threads, identical for both frameworks; inter-op is always 1
+
+    @classmethod
+    def for_mode(cls, mode: str, threads: int) -> Protocol:
+        if mode == "quick":
+            return cls(mode, processes=1, samples=3, min_sample_s=0.005, warmup_calls=1,
+                       warmup_s=0.0, threads=threads)
+        return cls(mode, processes=3, samples=10, min_sample_s=0.010, warmup_calls=3,
+                   warmup_s=0.2, threads=threads)
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    """What one child process measured. Times in seconds; steady samples are per call."""
+
+    import_s: float
+    setup_s: float
+    first_call_s: float
+    warmup_calls: int
+    loops: int  # calls per steady sample, from calibration
+    samples: tuple[float, ...]
+    peak_rss_bytes: int
+    children_peak_rss_bytes: int
+    gpu_peak_bytes: int | None
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One snippet of one framework on one machine: the unit the results store holds."""
+
+    feature: str
+    framework: str
+    status: Status
+    cache_key: str
+    protocol: Protocol
+    device: str
+    machine: dict[str, Any]  # environment.Machine as data, frozen at run time
+    runtime: dict[str, Any]  # thread settings, env vars, load average at start and end
+    created: str  # UTC, ISO 8601
+    message: str = ""  # why the status is not ok (traceback tail, timeout, reason)
+    framework_info: dict[str, Any] = field(default_factory=dict)  # read inside the child
+    processes: tuple[ProcessRecord, ...] = ()
+    output: Any = None  # the first call's return value, encoded by harness.encode_output
+    output_text: str = ""  # what setup and the first call printed
+    inputs_sha256: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK

@@ -1,0 +1,420 @@
+"""Stage 2: run each snippet in its own fresh subprocess and store what it measured.
+
+One framework per process, never both. Threads are set identically for both frameworks through
+the environment (before the first op) and inside the child. Processes of the two frameworks
+are interleaved (PT, TF, TF, PT, ...) so slow drift of a shared machine hits both alike.
+Failures become statuses; a run never crashes because a snippet did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import runpy
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import compare, store
+from .environment import current_machine, load_average
+from .model import (
+    FRAMEWORK_LABELS,
+    FRAMEWORK_MODULES,
+    FRAMEWORKS,
+    Feature,
+    ProcessRecord,
+    Project,
+    Protocol,
+    RunResult,
+    Status,
+)
+
+LOG_TAIL_LINES = 30
+POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    frameworks: tuple[str, ...] = FRAMEWORKS
+    device: str = "cpu"
+    mode: str = "default"
+    force: bool = False
+    threads: int = 0  # 0: the machine's physical cores
+
+    def protocol(self) -> Protocol:
+        threads = self.threads or current_machine().physical_cores
+        return Protocol.for_mode(self.mode, threads)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one snippet in this run: executed now, or taken from the cache."""
+
+    result: RunResult
+    executed: bool
+
+
+@dataclass
+class Plan:
+    """Which snippets of one feature must execute, and the cache key each result will carry."""
+
+    feature: Feature
+    keys: dict[str, str] = field(default_factory=dict)
+    stale: list[str] = field(default_factory=list)
+    cached: list[RunResult] = field(default_factory=list)
+
+
+# Test seam: which module a framework's child imports and which harness adapter drives it.
+# Tests point a framework at a stdlib module to exercise runner edge cases in milliseconds.
+DEFAULT_MODULES = {fw: (FRAMEWORK_MODULES[fw], fw) for fw in FRAMEWORKS}
+
+
+def run_features(project: Project, features: list[Feature], options: RunOptions,
+                 console: Console | None = None,
+                 modules: dict[str, tuple[str, str]] | None = None) -> list[Outcome]:
+    """Run what is stale (or everything with --force), store each result, return all outcomes."""
+    console = console or Console(stderr=True)
+    modules = modules or DEFAULT_MODULES
+    machine = current_machine()
+    results = store.Store(project.results, machine.machine_id)
+    protocol = options.protocol()
+    plans = [_plan(project, f, options, protocol, results, modules) for f in features]
+    outcomes: list[Outcome] = []
+    for plan in plans:
+        outcomes += [Outcome(r, executed=False) for r in plan.cached]
+    pending = [p for p in plans if p.stale]
+    if not pending:
+        return outcomes
+    with _exclusive(project.results, console), _progress(console) as progress:
+        total = sum(len(p.stale) * protocol.processes for p in pending)
+        overall = progress.add_task("snippet processes", total=total)
+        for plan in pending:
+            fresh = _run_feature(plan, project, options, protocol, results, modules, progress,
+                                 overall)
+            outcomes += [Outcome(r, executed=True) for r in fresh]
+            compare.save_comparison(plan.feature, results)
+    return outcomes
+
+
+def _plan(project: Project, feature: Feature, options: RunOptions, protocol: Protocol,
+          results: store.Store, modules: dict[str, tuple[str, str]]) -> Plan:
+    plan = Plan(feature)
+    for framework in options.frameworks:
+        version = _version(framework, modules)
+        key = store.cache_key(feature, framework, project.snippets,
+                              machine_id=results.machine_id, device=options.device,
+                              protocol=protocol, framework_version=version)
+        plan.keys[framework] = key
+        # --force never reads the old file: it may be of another schema version.
+        previous = None if options.force else results.load(feature.id, framework)
+        # A timeout may be the machine's fault, so only ok/failed/unsupported results are reused.
+        reusable = previous is not None and previous.cache_key == key and previous.status in (
+            Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
+        if reusable:
+            plan.cached.append(previous)
+        else:
+            plan.stale.append(framework)
+    return plan
+
+
+def _version(framework: str, modules: dict[str, tuple[str, str]]) -> str | None:
+    if modules[framework][1] == "stdlib":
+        return sys.version.split()[0]
+    return store.installed_version(framework)
+
+
+def _run_feature(plan: Plan, project: Project, options: RunOptions, protocol: Protocol,
+                 results: store.Store, modules: dict[str, tuple[str, str]],
+                 progress: Progress, overall) -> list[RunResult]:
+    feature = plan.feature
+    task = progress.add_task(feature.id, total=None)
+    base = _base_fields(options, protocol)
+    done: dict[str, RunResult] = {}
+    runnable = []
+    for framework in plan.stale:
+        key = plan.keys[framework]
+        if framework in feature.unsupported:
+            done[framework] = RunResult(feature.id, framework, Status.UNSUPPORTED, key,
+                                        message=feature.unsupported[framework], **base)
+        elif _version(framework, modules) is None:
+            done[framework] = RunResult(
+                feature.id, framework, Status.SKIPPED, key, **base,
+                message=f"{FRAMEWORK_LABELS[framework]} is not installed in this environment. "
+                        "Install the project with `pip install -e '.[frameworks]'`.")
+        else:
+            runnable.append(framework)
+    progress.advance(overall, len(done) * protocol.processes)
+
+    with tempfile.TemporaryDirectory(prefix=f"fieldguide-{feature.id}-") as tmp:
+        workdir = Path(tmp)
+        try:
+            inputs_path, inputs_sha = _write_inputs(feature, workdir)
+        except Exception as exc:  # a broken inputs.py is the snippet's failure
+            message = (f"{feature.inputs_path}: make_inputs() raised {type(exc).__name__}: "
+                       f"{exc}. Run `python {feature.inputs_path}` to debug it.")
+            for framework in runnable:
+                done[framework] = RunResult(feature.id, framework, Status.FAILED,
+                                            plan.keys[framework], message=message, **base)
+            runnable = []
+        records: dict[str, list[dict]] = {fw: [] for fw in runnable}
+        failures: dict[str, RunResult] = {}
+        load_start = load_average()
+        for index in range(protocol.processes):
+            # Alternate which framework goes first in each round.
+            order = runnable if index % 2 == 0 else list(reversed(runnable))
+            for framework in order:
+                if framework in failures:
+                    progress.advance(overall)
+                    continue
+                label = f"{feature.id} · {FRAMEWORK_LABELS.get(framework, framework)} · " \
+                        f"process {index + 1}/{protocol.processes}"
+                child = _run_child(feature, framework, index, workdir, inputs_path, options,
+                                   protocol, project, modules[framework],
+                                   lambda phase, label=label: progress.update(
+                                       task, description=f"{label} · {phase}"))
+                progress.advance(overall)
+                if child.get("status") == "ok":
+                    records[framework].append(child)
+                else:
+                    failures[framework] = RunResult(
+                        feature.id, framework, Status(child["status"]), plan.keys[framework],
+                        message=child.get("message", ""),
+                        framework_info=child.get("framework_info", {}),
+                        **{**base, "runtime": {**base["runtime"], "load_avg_start": load_start,
+                                               "load_avg_end": load_average()}})
+        load_end = load_average()
+        for framework in runnable:
+            if framework in failures:
+                done[framework] = failures[framework]
+                continue
+            children = records[framework]
+            first = children[0]
+            undeclared = _metric_problems(feature, first["metrics"])
+            runtime = {**base["runtime"], "load_avg_start": load_start, "load_avg_end": load_end}
+            status, message = (Status.FAILED, undeclared) if undeclared else (Status.OK, "")
+            done[framework] = RunResult(
+                feature.id, framework, status, plan.keys[framework],
+                message=message,
+                framework_info=first["framework_info"],
+                processes=tuple(_process_record(c) for c in children),
+                output=first["output"],
+                output_text=first["output_text"],
+                inputs_sha256=inputs_sha,
+                **{**base, "runtime": runtime},
+            )
+    progress.remove_task(task)
+    for result in done.values():
+        results.save(result)
+    return [done[fw] for fw in plan.stale]
+
+
+def _base_fields(options: RunOptions, protocol: Protocol) -> dict:
+    machine = current_machine()
+    return {
+        "protocol": protocol,
+        "device": options.device,
+        "machine": machine.as_dict(),
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "runtime": {
+            "threads": {"intra_op": protocol.threads, "inter_op": 1},
+            "env": _thread_env(protocol.threads),
+            "compile_caches": "cold: a fresh Inductor/Triton cache directory per process",
+        },
+    }
+
+
+def _thread_env(threads: int) -> dict[str, str]:
+    return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+
+
+def _child_env(framework: str, threads: int, workdir: Path, project: Project) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(_thread_env(threads))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ log noise; oneDNN stays as shipped
+    env["PYTHONHASHSEED"] = "0"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["TORCHINDUCTOR_CACHE_DIR"] = str(workdir / "inductor-cache")
+    env["TRITON_CACHE_DIR"] = str(workdir / "triton-cache")
+    if framework == "tensorflow":
+        env["KERAS_BACKEND"] = "tensorflow"
+    return env
+
+
+def _run_child(feature: Feature, framework: str, index: int, workdir: Path,
+               inputs_path: Path | None, options: RunOptions, protocol: Protocol,
+               project: Project, module: tuple[str, str], on_phase) -> dict:
+    """One child process; returns what it reported, or a failed/timeout status."""
+    child_dir = workdir / f"{framework}-{index}"
+    child_dir.mkdir()
+    request = {
+        "framework": framework,
+        "module": module[0],
+        "adapter": module[1],
+        "device": options.device,
+        "measure": feature.measure,
+        "protocol": {"threads": protocol.threads, "samples": protocol.samples,
+                     "min_sample_s": protocol.min_sample_s,
+                     "warmup_calls": protocol.warmup_calls, "warmup_s": protocol.warmup_s},
+        "snippet_path": str(feature.snippet_path(framework).resolve()),
+        "shared_dir": str((project.snippets / "_shared").resolve()),
+        "inputs_path": str(inputs_path) if inputs_path else None,
+        "workdir": str(child_dir),
+        "result_path": str(child_dir / "result.json"),
+        "progress_path": str(child_dir / "phase"),
+    }
+    request_path = child_dir / "request.json"
+    request_path.write_text(json.dumps(request), encoding="utf-8")
+    log_path = child_dir / "output.log"
+    env = _child_env(framework, protocol.threads, child_dir, project)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator.harness", str(request_path)],
+            cwd=child_dir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)  # its own process group, so a timeout kills its workers too
+        began = time.monotonic()
+        while proc.poll() is None:
+            if time.monotonic() - began > feature.timeout_s:
+                _kill_group(proc)
+                return {"status": "timeout",
+                        "message": f"Killed after {feature.timeout_s:g} s (timeout_s in "
+                                   f"{feature.metadata_path.name}). Make run() faster, or raise "
+                                   "timeout_s if the work is meant to take this long."}
+            with contextlib.suppress(OSError):
+                on_phase((child_dir / "phase").read_text(encoding="utf-8"))
+            time.sleep(POLL_S)
+    result_path = child_dir / "result.json"
+    if not result_path.is_file():
+        tail = _tail(log_path)
+        return {"status": "failed",
+                "message": f"The child process exited with code {proc.returncode} before "
+                           f"writing a result. Last output:\n{tail}"}
+    return json.loads(result_path.read_text(encoding="utf-8"))
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _tail(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8", errors="replace").rstrip().splitlines()
+    return "\n".join(lines[-LOG_TAIL_LINES:]) or "(no output)"
+
+
+def _write_inputs(feature: Feature, workdir: Path) -> tuple[Path | None, str]:
+    """Generate the feature's inputs once, in NumPy, for both frameworks. Returns the file and
+    a digest of the arrays, which both results record: equal digests prove equal inputs."""
+    if not feature.inputs_path.is_file():
+        return None, ""
+    namespace = runpy.run_path(str(feature.inputs_path))
+    arrays = namespace["make_inputs"]()
+    if not isinstance(arrays, dict) or not all(isinstance(v, np.ndarray) for v in arrays.values()):
+        raise TypeError("make_inputs() must return a dict of name -> NumPy array")
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}:{array.dtype}:{array.shape}".encode())
+        digest.update(array.tobytes())
+    path = workdir / "inputs.npz"
+    np.savez(path, **arrays)
+    return path, digest.hexdigest()
+
+
+def _process_record(child: dict) -> ProcessRecord:
+    return ProcessRecord(
+        import_s=child["import_s"],
+        setup_s=child["setup_s"],
+        first_call_s=child["first_call_s"],
+        warmup_calls=child["warmup_calls"],
+        loops=child["loops"],
+        samples=tuple(child["samples"]),
+        peak_rss_bytes=child["peak_rss_bytes"],
+        children_peak_rss_bytes=child["children_peak_rss_bytes"],
+        gpu_peak_bytes=child["gpu_peak_bytes"],
+        metrics=child["metrics"],
+    )
+
+
+def _metric_problems(feature: Feature, reported: dict[str, float]) -> str:
+    declared = {m.id for m in feature.metrics}
+    missing = sorted(declared - set(reported))
+    extra = sorted(set(reported) - declared)
+    problems = []
+    if missing:
+        problems.append(f"metrics(state) did not report {', '.join(missing)}, declared under "
+                        f"'metrics' in {feature.metadata_path.name}")
+    if extra:
+        problems.append(f"metrics(state) reported {', '.join(extra)}, which "
+                        f"{feature.metadata_path.name} does not declare under 'metrics'")
+    return "; ".join(problems) + (". Make the two agree." if problems else "")
+
+
+@contextlib.contextmanager
+def _exclusive(results_dir: Path, console: Console) -> Iterator[None]:
+    """Timed runs never overlap: a second run waits for the first and says so."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with open(results_dir / ".run.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            console.print("Another fieldguide run is measuring on this machine; waiting for it "
+                          "to finish so the two don't disturb each other's timings...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def summary_table(outcomes: list[Outcome]) -> Table:
+    """The end-of-run summary: one row per snippet, with the fix for anything that failed."""
+    table = Table(title="fieldguide run", show_lines=False)
+    for column in ("Feature", "Framework", "Status", "Steady median", "First call", "Note"):
+        table.add_column(column)
+    styles = {Status.OK: "green", Status.FAILED: "red", Status.TIMEOUT: "red",
+              Status.SKIPPED: "yellow", Status.UNSUPPORTED: "cyan"}
+    for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.framework)):
+        r = outcome.result
+        steady = compare.summarize(compare.per_process(r, "steady"))
+        first = compare.summarize(compare.per_process(r, "first_call"))
+        note = "cached" if not outcome.executed else ""
+        if r.message:
+            lines = r.message.strip().splitlines()
+            note = (note + "; " if note else "") + (lines[-1] if lines else "")
+            if r.status in (Status.FAILED, Status.TIMEOUT):
+                note += f" → fix, then `fieldguide run {r.feature}`"
+        table.add_row(r.feature, FRAMEWORK_LABELS.get(r.framework, r.framework),
+                      f"[{styles[r.status]}]{r.status.value}[/]",
+                      _seconds(steady.median) if steady else "—",
+                      _seconds(first.median) if first else "—", note)
+    return table
+
+
+def failed(outcomes: list[Outcome]) -> bool:
+    """Something went wrong that the user did not declare (unsupported/skipped are fine)."""
+    return any(o.result.status in (Status.FAILED, Status.TIMEOUT) for o in outcomes)
+
+
+def _seconds(value: float) -> str:
+    from .render import format_value
+
+    return format_value(value, "s")

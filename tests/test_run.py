@@ -1,0 +1,263 @@
+"""The runner on stdlib-only fake snippets: statuses, caching, never losing a good result."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from generator import store
+from generator.discover import discover
+from generator.environment import current_machine
+from generator.errors import FieldGuideError
+from generator.model import FRAMEWORK_DISTRIBUTIONS, Status
+from generator.run import RunOptions, run_features
+
+from .conftest import FEATURE_YML, FAKE_MODULES, feature_files
+
+QUICK = RunOptions(mode="quick")
+
+
+def run(project, options: RunOptions = QUICK, only=None):
+    outcomes = run_features(project, discover(project.snippets, only), options,
+                            modules=FAKE_MODULES)
+    return {(o.result.feature, o.result.framework): o for o in outcomes}
+
+
+def stored(project, feature="fake", framework="pytorch"):
+    return store.Store(project.results, current_machine().machine_id).load(feature, framework)
+
+
+def test_ok_run_records_every_phase_and_the_output(make_project):
+    project = make_project(feature_files("fake", **{"with_pytorch.py": """\
+        def setup(inputs):
+            print("building the state")
+            return [float(v) for v in inputs["x"]]
+
+
+        def run(state):
+            return {"sum": sum(state)}
+        """}))
+    outcomes = run(project)
+    result = outcomes["fake", "pytorch"].result
+    assert outcomes["fake", "pytorch"].executed
+    assert result.status is Status.OK
+    (process,) = result.processes
+    assert process.import_s > 0 and process.setup_s > 0 and process.first_call_s > 0
+    assert len(process.samples) == 3
+    # Calibration: one sample (loops x per-call time) lasts at least the minimum sample length.
+    assert min(process.samples) * process.loops >= QUICK.protocol().min_sample_s
+    assert process.peak_rss_bytes > 1_000_000
+    assert result.output_text == "building the state\n"
+    assert result.output["sum"]["__array__"]["shape"] == []
+    assert result.inputs_sha256 == outcomes["fake", "tensorflow"].result.inputs_sha256
+    assert result.runtime["env"] == {"OMP_NUM_THREADS": str(result.protocol.threads),
+                                     "MKL_NUM_THREADS": str(result.protocol.threads)}
+    comparison = json.loads((project.results / current_machine().machine_id / "fake" /
+                             "comparison.json").read_text())
+    assert comparison["verdict"] == "match"
+
+
+def test_result_file_is_versioned_sorted_and_ends_with_newline(make_project):
+    project = make_project(feature_files("fake"))
+    run(project)
+    path = store.Store(project.results, current_machine().machine_id).path("fake", "pytorch")
+    text = path.read_text()
+    data = json.loads(text)
+    assert data["schema_version"] == store.SCHEMA_VERSION
+    assert text.endswith("\n")
+    assert list(data) == sorted(data)
+    assert path.parent.parent.name == current_machine().machine_id
+
+
+def test_second_run_with_nothing_changed_executes_nothing(make_project):
+    project = make_project(feature_files("fake"))
+    first = run(project)
+    path = store.Store(project.results, current_machine().machine_id).path("fake", "pytorch")
+    before = path.read_bytes()
+    second = run(project)
+    assert all(o.executed for o in first.values())
+    assert not any(o.executed for o in second.values())
+    assert path.read_bytes() == before
+
+
+def test_editing_one_snippet_reruns_only_that_snippet(make_project):
+    project = make_project({**feature_files("one"), **feature_files("two")})
+    run(project)
+    snippet = project.snippets / "two" / "with_tensorflow.py"
+    snippet.write_text(snippet.read_text() + "\n# edited\n")
+    executed = {key for key, o in run(project).items() if o.executed}
+    assert executed == {("two", "tensorflow")}
+
+
+def test_editing_inputs_or_metadata_reruns_both_sides(make_project):
+    project = make_project({**feature_files("one"), **feature_files("two")})
+    run(project)
+    inputs = project.snippets / "one" / "inputs.py"
+    inputs.write_text(inputs.read_text().replace("SEED = 7", "SEED = 8"))
+    executed = {key for key, o in run(project).items() if o.executed}
+    assert executed == {("one", "pytorch"), ("one", "tensorflow")}
+
+
+def test_editing_an_imported_helper_reruns_the_snippet(make_project):
+    files = feature_files("fake", **{
+        "helpers.py": "SCALE = 2.0\n",
+        "with_pytorch.py": """\
+            from helpers import SCALE
+
+
+            def setup(inputs):
+                return [float(v) * SCALE / 2 for v in inputs["x"]]
+
+
+            def run(state):
+                return {"sum": sum(state)}
+            """})
+    project = make_project(files)
+    run(project)
+    (project.snippets / "fake" / "helpers.py").write_text("SCALE = 2.0  # same value\n")
+    executed = {key for key, o in run(project).items() if o.executed}
+    assert executed == {("fake", "pytorch")}
+
+
+def test_force_reruns_everything(make_project):
+    project = make_project(feature_files("fake"))
+    run(project)
+    forced = run(project, RunOptions(mode="quick", force=True))
+    assert all(o.executed for o in forced.values())
+
+
+def test_failing_snippet_is_a_status_with_the_traceback_tail(make_project):
+    project = make_project(feature_files("fake", **{"with_pytorch.py": """\
+        def setup(inputs):
+            return inputs
+
+
+        def run(state):
+            raise ValueError("shapes (3,) and (4,) not aligned")
+        """}))
+    outcomes = run(project)
+    failed = outcomes["fake", "pytorch"].result
+    assert failed.status is Status.FAILED
+    assert failed.message.startswith("The snippet raised during first call:\nTraceback")
+    assert failed.message.endswith("ValueError: shapes (3,) and (4,) not aligned")
+    assert outcomes["fake", "tensorflow"].result.status is Status.OK
+
+
+def test_timeout_kills_the_child_and_is_a_status(make_project):
+    yml = FEATURE_YML.format(id="fake") + "timeout_s: 2\n"
+    project = make_project(feature_files("fake", **{"feature.yml": yml, "with_pytorch.py": """\
+        import time
+
+
+        def setup(inputs):
+            return None
+
+
+        def run(state):
+            time.sleep(60)
+        """}))
+    result = run(project)["fake", "pytorch"].result
+    assert result.status is Status.TIMEOUT
+    assert result.message.startswith("Killed after 2 s (timeout_s in feature.yml).")
+
+
+def test_child_that_dies_without_a_result_is_failed_with_its_output(make_project):
+    project = make_project(feature_files("fake", **{"with_pytorch.py": """\
+        import os
+
+
+        def setup(inputs):
+            print("about to crash", flush=True)
+            os._exit(3)
+
+
+        def run(state):
+            pass
+        """}))
+    result = run(project)["fake", "pytorch"].result
+    assert result.status is Status.FAILED
+    assert result.message.startswith("The child process exited with code 3 before writing a "
+                                     "result. Last output:")
+
+
+def test_declared_unsupported_side_runs_no_process(make_project):
+    yml = FEATURE_YML.format(id="fake") + "unsupported:\n  tensorflow: Only PyTorch has this.\n"
+    files = feature_files("fake", **{"feature.yml": yml})
+    del files["snippets/fake/with_tensorflow.py"]
+    result = run(make_project(files))["fake", "tensorflow"].result
+    assert result.status is Status.UNSUPPORTED
+    assert result.message == "Only PyTorch has this."
+    assert result.processes == ()
+
+
+def test_missing_framework_is_skipped(make_project, monkeypatch):
+    project = make_project(feature_files("fake"))
+    modules = {**FAKE_MODULES, "tensorflow": ("tensorflow", "tensorflow")}
+    # Pretend TensorFlow is not installed: look for a distribution that does not exist.
+    monkeypatch.setitem(FRAMEWORK_DISTRIBUTIONS, "tensorflow", ("no-such-distribution",))
+    outcomes = run_features(project, discover(project.snippets), QUICK, modules=modules)
+    result = next(o.result for o in outcomes if o.result.framework == "tensorflow")
+    assert result.status is Status.SKIPPED
+    assert "TensorFlow is not installed" in result.message
+
+
+def test_failed_rerun_keeps_the_last_good_result(make_project):
+    project = make_project(feature_files("fake"))
+    run(project)
+    good = stored(project)
+    (project.snippets / "fake" / "with_pytorch.py").write_text(
+        "def setup(inputs):\n    return None\n\n\ndef run(state):\n    raise RuntimeError('x')\n")
+    run(project)
+    results = store.Store(project.results, current_machine().machine_id)
+    assert results.load("fake", "pytorch").status is Status.FAILED
+    assert results.load_last_ok("fake", "pytorch") == good
+
+
+def test_declared_metric_must_be_reported(make_project):
+    yml = FEATURE_YML.format(id="fake") + (
+        "metrics:\n  - id: retraces\n    label: Retraces\n    unit: count\n    better: lower\n")
+    project = make_project(feature_files("fake", **{"feature.yml": yml}))
+    result = run(project)["fake", "pytorch"].result
+    assert result.status is Status.FAILED
+    assert result.message == ("metrics(state) did not report retraces, declared under 'metrics' "
+                              "in feature.yml. Make the two agree.")
+
+
+def test_snippet_metrics_are_stored_per_process(make_project):
+    yml = FEATURE_YML.format(id="fake") + (
+        "metrics:\n  - id: artifact_bytes\n    label: Artifact\n    unit: bytes\n"
+        "    better: lower\n")
+    snippet = ("def setup(inputs):\n    return [1.0]\n\n\ndef run(state):\n    return 1.0\n\n\n"
+               "def metrics(state):\n    return {'artifact_bytes': 2048}\n")
+    project = make_project(feature_files("fake", **{"feature.yml": yml,
+                                                    "with_pytorch.py": snippet,
+                                                    "with_tensorflow.py": snippet}))
+    result = run(project)["fake", "pytorch"].result
+    assert result.status is Status.OK
+    assert result.processes[0].metrics == {"artifact_bytes": 2048.0}
+
+
+def test_default_mode_runs_several_processes_alternating(make_project):
+    project = make_project(feature_files("fake"))
+    result = run(project, RunOptions(mode="default"))["fake", "pytorch"].result
+    assert len(result.processes) == 3
+    assert all(len(p.samples) == 10 for p in result.processes)
+
+
+def test_result_of_another_schema_version_is_refused_with_the_fix(make_project):
+    project = make_project(feature_files("fake"))
+    run(project)
+    path = store.Store(project.results, current_machine().machine_id).path("fake", "pytorch")
+    data = json.loads(path.read_text())
+    data["schema_version"] = 0
+    path.write_text(json.dumps(data))
+    with pytest.raises(FieldGuideError) as info:
+        run(project)
+    assert str(info.value) == (
+        f"{path}: key 'schema_version': expected {store.SCHEMA_VERSION}, found 0. This file was "
+        "written by another version of fieldguide. Run `fieldguide run --force fake` to measure "
+        "again with this version."
+    )
+    forced = run(project, RunOptions(mode="quick", force=True))
+    assert forced["fake", "pytorch"].result.status is Status.OK
