@@ -64,7 +64,7 @@ class Ratio:
         if self.verdict == "unknown":
             return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
         if self.verdict == "same":
-            return "no measurable difference"
+            return "equal" if self.ci_low == self.ci_high else "no measurable difference"
         winner = self.verdict if better == "lower" else (
             "tensorflow" if self.verdict == "pytorch" else "pytorch")
         return f"{FRAMEWORK_LABELS[winner]} better"

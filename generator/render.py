@@ -273,6 +273,7 @@ def _sync(root: Path, files: dict[str, bytes]) -> list[Path]:
 def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
+    value = float(f"{value:.3g}")  # round first, so 0.000999999 s shows as 1 ms, not 1e+03 µs
     if unit == "s":
         for scale, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
             if abs(value) >= scale:
@@ -283,6 +284,8 @@ def format_value(value: float | None, unit: str) -> str:
             if abs(value) >= scale:
                 return f"{value / scale:.3g} {suffix}"
         return f"{value:.0f} B"
+    if unit == "count":
+        return f"{value:g}"
     if float(value).is_integer():
         return f"{value:.0f} {unit}".strip()
     return f"{value:.3g} {unit}".strip()

@@ -13,6 +13,11 @@ from generator.model import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/ from the current rendering.")
+
 # Runs "pytorch" and "tensorflow" snippets with a stdlib module in place of the framework,
 # so runner edge cases take milliseconds. Real-framework runs are in test_starters.py.
 FAKE_MODULES = {"pytorch": ("json", "stdlib"), "tensorflow": ("json", "stdlib")}
@@ -87,28 +92,6 @@ def make_project(tmp_path: Path, monkeypatch):
 
 
 @pytest.fixture
-def site_project(tmp_path: Path):
-    """A copy of this repository's site sources (mkdocs.yml, docs/, snippets/) in a temp dir."""
-
-    def make(snippets: bool = True) -> Project:
-        root = tmp_path / "site-project"
-        root.mkdir()
-        shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-        shutil.copytree(ROOT / "generator", root / "generator",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(ROOT / "docs", root / "docs",
-                        ignore=shutil.ignore_patterns("features"))
-        if snippets:
-            shutil.copytree(ROOT / "snippets", root / "snippets",
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (root / "snippets").mkdir()
-        return Project(root)
-
-    return make
-
-
-@pytest.fixture
 def cli_runner(monkeypatch):
     """Invoke the CLI inside a project directory; returns click's Result."""
     from generator.cli import cli
@@ -118,3 +101,22 @@ def cli_runner(monkeypatch):
         return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """A copy of the repository, built once with `fieldguide build --quick`."""
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("built") / "project"
+    root.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    for name, ignore in (("generator", ("__pycache__",)), ("docs", ("features",)),
+                         ("snippets", ("__pycache__",))):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns(*ignore))
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run([sys.executable, "-m", "generator", "build", "--quick"], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=1200, check=False)
+    return Project(root), proc

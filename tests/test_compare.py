@@ -1,0 +1,122 @@
+"""Statistics and the equivalence check, on recorded numbers (no timing here)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from generator.compare import equivalence, ratio, summarize
+from generator.harness import encode_output
+from generator.model import Feature, Protocol, RunResult, Status, Tolerance
+
+
+def feature(tolerance: Tolerance = Tolerance(rtol=1e-5, atol=1e-8)) -> Feature:
+    return Feature(id="f", title="F", section="Core", summary="s", timed="t",
+                   comparison=tolerance, claims=(), tags=("t",), directory=Path("."))
+
+
+def result(output, framework="pytorch", status=Status.OK, inputs="abc") -> RunResult:
+    return RunResult(feature="f", framework=framework, status=status, cache_key="k",
+                     protocol=Protocol.for_mode("quick", 1), device="cpu", machine={},
+                     runtime={}, created="2026-01-01T00:00:00+00:00",
+                     output=encode_output(output), inputs_sha256=inputs)
+
+
+def test_summary_of_known_samples():
+    s = summarize([[1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 3.0, 4.0, 5.0, 6.0]])
+    assert s.median == 3.5
+    assert (s.q1, s.q3) == (2.25, 4.75)
+    assert s.minimum == 1.0
+    assert s.ci_low <= s.median <= s.ci_high
+    assert (s.n_values, s.n_processes) == (10, 2)
+
+
+def test_bootstrap_is_deterministic():
+    groups = [list(np.random.default_rng(i).normal(1.0, 0.1, 10)) for i in range(3)]
+    assert summarize(groups) == summarize(groups)
+    assert ratio(groups, groups) == ratio(groups, groups)
+
+
+def test_a_known_twofold_difference_is_detected():
+    rng = np.random.default_rng(1)
+    fast = [list(rng.normal(1.0, 0.05, 10)) for _ in range(3)]
+    slow = [list(rng.normal(2.0, 0.10, 10)) for _ in range(3)]
+    r = ratio(fast, slow)
+    assert 0.45 < r.value < 0.55
+    assert r.ci_high < 1 and r.verdict == "pytorch"
+    assert ratio(slow, fast).verdict == "tensorflow"
+
+
+def test_same_distribution_is_no_measurable_difference():
+    rng = np.random.default_rng(2)
+    a = [list(rng.normal(1.0, 0.05, 10)) for _ in range(3)]
+    b = [list(rng.normal(1.0, 0.05, 10)) for _ in range(3)]
+    r = ratio(a, b)
+    assert r.ci_low < 1 < r.ci_high
+    assert r.verdict == "same"
+
+
+def test_too_few_samples_give_no_verdict():
+    r = ratio([[1.0]], [[2.0]])
+    assert r.verdict == "unknown"
+    assert r.describe().startswith("too few samples to tell")
+
+
+def test_zero_counts_are_the_same_not_a_division_by_zero():
+    r = ratio([[0.0, 0.0, 0.0]], [[0.0, 0.0, 0.0]])
+    assert r.verdict == "same" and math.isnan(r.value)
+
+
+def test_equivalence_match_reports_observed_differences():
+    a = {"grad": np.array([1.0, 2.0, 3.0]), "loss": 0.5}
+    b = {"grad": np.array([1.0, 2.0, 3.0 + 3e-6]), "loss": 0.5}
+    check = equivalence(feature(), result(a), result(b, "tensorflow"))
+    assert check.verdict == "match"
+    assert check.max_abs_diff == 3e-6 or abs(check.max_abs_diff - 3e-6) < 1e-12
+    assert check.detail == "Equal within rtol=1e-05, atol=1e-08."
+
+
+def test_equivalence_mismatch_names_the_key():
+    a = {"grad": np.array([1.0, 2.0]), "loss": 0.5}
+    b = {"grad": np.array([1.0, 2.1]), "loss": 0.5}
+    check = equivalence(feature(), result(a), result(b, "tensorflow"))
+    assert check.verdict == "mismatch"
+    assert check.detail == "Outside rtol=1e-05, atol=1e-08: grad: max |diff| 0.1"
+
+
+def test_equivalence_catches_different_structure_and_shapes():
+    check = equivalence(feature(), result({"a": 1.0}), result({"b": 1.0}, "tensorflow"))
+    assert check.verdict == "mismatch"
+    assert check.detail == ("result: PyTorch returned ['a'], TensorFlow returned ['b']; both "
+                            "sides must return the same structure.")
+    shapes = equivalence(feature(), result(np.zeros((2, 3))), result(np.zeros((3, 2)),
+                                                                      "tensorflow"))
+    assert shapes.detail.endswith("result: shape (2, 3) vs (3, 2)")
+
+
+def test_equivalence_nan_on_one_side_only_is_a_mismatch():
+    check = equivalence(feature(), result(np.array([1.0, np.nan])),
+                        result(np.array([1.0, 1.0]), "tensorflow"))
+    assert check.verdict == "mismatch"
+
+
+def test_equivalence_refuses_results_from_different_inputs():
+    check = equivalence(feature(), result(1.0, inputs="a"), result(1.0, "tensorflow", inputs="b"))
+    assert check.verdict == "mismatch"
+    assert check.detail.startswith("The two sides were run on different inputs.")
+
+
+def test_equivalence_not_compared_and_not_available():
+    none = feature(Tolerance(none_reason="Error messages are text."))
+    assert equivalence(none, None, None).verdict == "not compared"
+    failed = result(1.0, status=Status.FAILED)
+    assert equivalence(feature(), failed, result(1.0, "tensorflow")).verdict == "not available"
+
+
+def test_string_outputs_compare_exactly():
+    same = equivalence(feature(), result("error: shape"), result("error: shape", "tensorflow"))
+    assert same.verdict == "match"
+    other = equivalence(feature(), result("a"), result("b", "tensorflow"))
+    assert other.verdict == "mismatch"

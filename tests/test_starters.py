@@ -1,0 +1,106 @@
+"""The three starter features end to end, with real PyTorch, TensorFlow and MkDocs.
+
+One quick build in a copy of the repository is shared by the tests of this module (and by the
+browser tests): about a minute on a 2-core machine, most of it torch.compile's cold compile.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from generator import store
+from generator.discover import discover
+from generator.environment import current_machine
+from generator.model import Status
+from generator.run import RunOptions, run_features
+
+pytestmark = pytest.mark.slow
+STARTERS = ("autodiff", "graph-compilation", "training-loop")
+
+
+def fieldguide(project, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project.root, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_build_produces_the_starter_pages(built_site):
+    project, proc = built_site
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for section, feature in (("core", "autodiff"), ("performance", "graph-compilation"),
+                             ("training", "training-loop")):
+        html = (project.site / "features" / section / feature / "index.html").read_text()
+        # Both content tabs, with the code of each side.
+        assert ">PyTorch</label>" in html and ">TensorFlow</label>" in html
+        assert "torch" in html and "tensorflow" in html
+        # The equivalence verdict and the numbers table.
+        assert "Same result? Yes" in html
+        for row in ("Import", "Setup", "First call", "Steady state, per call",
+                    "Peak memory (RSS)", "Lines of code"):
+            assert f"<td>{row}" in html, f"{feature}: no '{row}' row"
+        assert f'src="../{feature}.svg"' in html
+        assert (project.site / "features" / section / f"{feature}.svg").is_file()
+    home = (project.site / "index.html").read_text()
+    assert 'href="features/core/autodiff/"' in home
+    assert "No results rendered yet" not in home
+
+
+def test_every_starter_result_is_ok_and_equivalent(built_site):
+    project, _ = built_site
+    results = store.Store(project.results, current_machine().machine_id)
+    for feature in STARTERS:
+        for framework in ("pytorch", "tensorflow"):
+            result = results.load(feature, framework)
+            assert result.status is Status.OK, result.message
+            assert result.protocol.mode == "quick"
+            assert result.framework_info["intra_op_threads"] == result.protocol.threads
+            assert result.framework_info["inter_op_threads"] == 1
+            (process,) = result.processes
+            assert process.import_s > 0.1  # a real framework import, in a fresh process
+            assert len(process.samples) == result.protocol.samples
+
+
+def test_compile_time_is_kept_apart_from_steady_state(built_site):
+    project, _ = built_site
+    results = store.Store(project.results, current_machine().machine_id)
+    for framework in ("pytorch", "tensorflow"):
+        (process,) = results.load("graph-compilation", framework).processes
+        assert process.first_call_s > 5 * max(process.samples)
+        assert process.metrics == {"retraces": 0.0}
+
+
+def test_rerun_with_nothing_changed_executes_nothing_then_one_edit_reruns_one(built_site):
+    project, _ = built_site
+    features = discover(project.snippets)
+    quick = RunOptions(mode="quick")
+    assert not any(o.executed for o in run_features(project, features, quick))
+    snippet = project.snippets / "autodiff" / "with_pytorch.py"
+    snippet.write_text(snippet.read_text() + "\n# an edit\n")
+    executed = [(o.result.feature, o.result.framework)
+                for o in run_features(project, features, quick) if o.executed]
+    assert executed == [("autodiff", "pytorch")]
+
+
+def test_check_passes_on_the_starters(built_site):
+    project, _ = built_site
+    proc = fieldguide(project, "check", "autodiff")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "All checks passed." in proc.stderr
+
+
+@pytest.mark.parametrize("feature", ["autodiff", "training-loop"])
+@pytest.mark.parametrize("framework", ["pytorch", "tensorflow"])
+def test_snippet_runs_on_its_own(feature, framework):
+    """The contract: `python snippets/<id>/with_<framework>.py` prints its result."""
+    from .conftest import ROOT
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.run([sys.executable, str(ROOT / "snippets" / feature /
+                                               f"with_{framework}.py")],
+                          capture_output=True, text=True, timeout=300, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()
