@@ -19,8 +19,9 @@ from .site import build_site
 CHECK_RESULTS = Path(".fieldguide") / "check-results"
 
 
-def run(project: Project, feature_ids: list[str], options: RunOptions,
-        console: Console) -> list[Outcome]:
+def run(
+    project: Project, feature_ids: list[str], options: RunOptions, console: Console
+) -> list[Outcome]:
     features = discover(project.snippets, feature_ids)
     return run_features(project, features, options, console)
 
@@ -40,25 +41,35 @@ class CheckProblem:
     text: str
 
 
-def check(project: Project, feature_ids: list[str], options: RunOptions,
-          console: Console) -> tuple[list[Outcome], list[CheckProblem]]:
+def check(
+    project: Project, feature_ids: list[str], options: RunOptions, console: Console
+) -> tuple[list[Outcome], list[CheckProblem]]:
     """Validate metadata, quick-run, and compare outputs. Returns outcomes and problems."""
     features = discover(project.snippets, feature_ids)
     scratch = replace(project, results_dir=project.root / CHECK_RESULTS)
     outcomes = run_features(scratch, features, options, console)
     problems = [
-        CheckProblem(o.result.feature, f"{o.result.framework} {o.result.status.value}: "
-                     f"{_last_line(o.result.message)} Run `fieldguide run --force "
-                     f"{o.result.feature}` to see the whole message.")
-        for o in outcomes if o.result.status in (Status.FAILED, Status.TIMEOUT)
+        CheckProblem(
+            o.result.feature,
+            f"{o.result.framework} {o.result.status.value}: "
+            f"{_last_line(o.result.message)} Run `fieldguide run --force "
+            f"{o.result.feature}` to see the whole message.",
+        )
+        for o in outcomes
+        if o.result.status in (Status.FAILED, Status.TIMEOUT)
     ]
     results = store.Store(scratch.results, current_machine().machine_id)
     for feature in features:
         loaded = {fw: results.load(feature.id, fw) for fw in FRAMEWORKS}
         verdict = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
         if verdict.verdict == "mismatch":
-            problems.append(CheckProblem(feature.id, f"outputs differ: {verdict.detail} Fix "
-                                         "the snippets, or the tolerance in feature.yml."))
+            problems.append(
+                CheckProblem(
+                    feature.id,
+                    f"outputs differ: {verdict.detail} Fix "
+                    "the snippets, or the tolerance in feature.yml.",
+                )
+            )
     return outcomes, problems
 
 

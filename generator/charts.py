@@ -24,9 +24,8 @@ CHARTED = ("steady", "first_call")
 def steady_chart(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> bytes:
     """Median with its 95% CI for steady state and first call, one panel each."""
     charted = [r for r in rows if r.quantity in CHARTED and (r.pytorch or r.tensorflow)]
-    with matplotlib.rc_context(STABLE_SVG):
-        fig, axes = plt.subplots(1, len(charted), figsize=(3.4 * len(charted), 2.0),
-                                 squeeze=False)
+    with matplotlib.rc_context(STABLE_SVG):  # type: ignore[arg-type]
+        fig, axes = plt.subplots(1, len(charted), figsize=(3.4 * len(charted), 2.0), squeeze=False)
         for ax, row in zip(axes[0], charted, strict=True):
             scale, unit = _time_scale(max(s.ci_high for s in (row.pytorch, row.tensorflow) if s))
             for y, framework in enumerate(FRAMEWORKS):
@@ -35,8 +34,14 @@ def steady_chart(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> bytes:
                     continue
                 low = (summary.median - summary.ci_low) / scale
                 high = (summary.ci_high - summary.median) / scale
-                ax.barh(y, summary.median / scale, color=COLORS[framework], height=0.6,
-                        xerr=[[low], [high]], capsize=3)
+                ax.barh(
+                    y,
+                    summary.median / scale,
+                    color=COLORS[framework],
+                    height=0.6,
+                    xerr=[[low], [high]],
+                    capsize=3,
+                )
             ax.set_yticks(range(len(FRAMEWORKS)), [FRAMEWORK_LABELS[f] for f in FRAMEWORKS])
             ax.invert_yaxis()
             ax.set_xlabel(unit)
@@ -56,14 +61,20 @@ def alt_text(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> str:
     for row in rows:
         if row.quantity not in CHARTED:
             continue
-        values = [f"{FRAMEWORK_LABELS[f]} {format_value(getattr(row, f).median, 's')}"
-                  for f in FRAMEWORKS if getattr(row, f)]
+        values = [
+            f"{FRAMEWORK_LABELS[f]} {format_value(getattr(row, f).median, 's')}"
+            for f in FRAMEWORKS
+            if getattr(row, f)
+        ]
         if values:
             parts.append(f"{row.label.split(' (')[0].lower()}: " + ", ".join(values))
     if not parts:
         return ""
-    return f"Bar chart of {feature.title}, median with 95% confidence interval; " + "; ".join(
-        parts) + ". The same numbers are in the table above."
+    return (
+        f"Bar chart of {feature.title}, median with 95% confidence interval; "
+        + "; ".join(parts)
+        + ". The same numbers are in the table above."
+    )
 
 
 def _time_scale(largest: float) -> tuple[float, str]:

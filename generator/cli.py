@@ -20,20 +20,41 @@ console = Console(stderr=True)
 def run_options(func):
     """Options shared by the commands that measure."""
 
-    @click.option("--framework", "frameworks", multiple=True, type=click.Choice(FRAMEWORKS),
-                  help="Only this framework (repeatable). Default: both.")
-    @click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
-                  help="Where the snippets run. cuda synchronizes before every clock read.")
-    @click.option("--quick", is_flag=True,
-                  help="Few samples, one process: for tests and CI, not for publishing.")
+    @click.option(
+        "--framework",
+        "frameworks",
+        multiple=True,
+        type=click.Choice(FRAMEWORKS),
+        help="Only this framework (repeatable). Default: both.",
+    )
+    @click.option(
+        "--device",
+        type=click.Choice(DEVICES),
+        default="cpu",
+        show_default=True,
+        help="Where the snippets run. cuda synchronizes before every clock read.",
+    )
+    @click.option(
+        "--quick",
+        is_flag=True,
+        help="Few samples, one process: for tests and CI, not for publishing.",
+    )
     @click.option("--force", is_flag=True, help="Re-run even if nothing changed.")
-    @click.option("--threads", type=click.IntRange(min=1), default=None,
-                  help="Intra-op threads for both frameworks. Default: physical cores.")
+    @click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Intra-op threads for both frameworks. Default: physical cores.",
+    )
     @functools.wraps(func)
     def wrapper(*args, frameworks, device, quick, force, threads, **kwargs):
-        options = RunOptions(frameworks=tuple(frameworks) or FRAMEWORKS, device=device,
-                             mode="quick" if quick else "default", force=force,
-                             threads=threads or 0)
+        options = RunOptions(
+            frameworks=tuple(frameworks) or FRAMEWORKS,
+            device=device,
+            mode="quick" if quick else "default",
+            force=force,
+            threads=threads or 0,
+        )
         return func(*args, options=options, **kwargs)
 
     return wrapper
@@ -47,8 +68,9 @@ def user_errors(func):
         try:
             return func(*args, **kwargs)
         except FieldGuideError as exc:
-            console.print(f"Error: {exc}", style="red", highlight=False, markup=False,
-                          soft_wrap=True)
+            console.print(
+                f"Error: {exc}", style="red", highlight=False, markup=False, soft_wrap=True
+            )
             sys.exit(2)
 
     return wrapper
@@ -89,12 +111,17 @@ def build(options: RunOptions) -> None:
     project = Project.find()
     outcomes = commands.build(project, options, console)
     console.print(summary_table(outcomes))
-    console.print(f"Site built in {project.site}. Serve it with:\n"
-                  f"  python -m http.server --directory {project.site} 8000\n"
-                  "then open http://127.0.0.1:8000/")
+    console.print(
+        f"Site built in {project.site}. Serve it with:\n"
+        f"  python -m http.server --directory {project.site} 8000\n"
+        "then open http://127.0.0.1:8000/"
+    )
     if failed(outcomes):
-        console.print("Some snippets failed; the site was built and their pages show the "
-                      "error. Fix them and run `fieldguide build` again.", style="yellow")
+        console.print(
+            "Some snippets failed; the site was built and their pages show the "
+            "error. Fix them and run `fieldguide build` again.",
+            style="yellow",
+        )
         sys.exit(1)
 
 
@@ -105,13 +132,19 @@ def build(options: RunOptions) -> None:
 def check(features: tuple[str, ...], options: RunOptions) -> None:
     """Validate metadata, quick-run FEATURES (default: all), and check both sides agree."""
     if options.mode != "quick":
-        options = RunOptions(options.frameworks, options.device, "quick", options.force,
-                             options.threads)
+        options = RunOptions(
+            options.frameworks, options.device, "quick", options.force, options.threads
+        )
     outcomes, problems = commands.check(Project.find(), list(features), options, console)
     console.print(summary_table(outcomes))
     for problem in problems:
-        console.print(f"{problem.feature}: {problem.text}", style="red", highlight=False,
-                      markup=False, soft_wrap=True)
+        console.print(
+            f"{problem.feature}: {problem.text}",
+            style="red",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if problems:
         sys.exit(1)
     console.print("All checks passed.", style="green")

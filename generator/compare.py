@@ -65,8 +65,11 @@ class Ratio:
             return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
         if self.verdict == "same":
             return "equal" if self.ci_low == self.ci_high else "no measurable difference"
-        winner = self.verdict if better == "lower" else (
-            "tensorflow" if self.verdict == "pytorch" else "pytorch")
+        winner = (
+            self.verdict
+            if better == "lower"
+            else ("tensorflow" if self.verdict == "pytorch" else "pytorch")
+        )
         return f"{FRAMEWORK_LABELS[winner]} better"
 
 
@@ -108,15 +111,26 @@ def summarize(groups: list[list[float]]) -> Summary | None:
     q1, median, q3 = np.percentile(pooled, [25, 50, 75])
     medians = _bootstrap_medians(groups, np.random.default_rng(BOOTSTRAP_SEED))
     low, high = np.percentile(medians, [2.5, 97.5])
-    return Summary(float(median), float(q1), float(q3), float(pooled.min()), float(low),
-                   float(high), int(pooled.size), len(groups))
+    return Summary(
+        float(median),
+        float(q1),
+        float(q3),
+        float(pooled.min()),
+        float(low),
+        float(high),
+        int(pooled.size),
+        len(groups),
+    )
 
 
 def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | None:
     """Ratio of medians with a hierarchical bootstrap CI (processes, then values in each)."""
     if not pytorch or not tensorflow:
         return None
-    medians = float(np.median(np.concatenate(pytorch))), float(np.median(np.concatenate(tensorflow)))
+    medians = (
+        float(np.median(np.concatenate(pytorch))),
+        float(np.median(np.concatenate(tensorflow))),
+    )
     if medians[1] == 0:  # counts such as recompiles: a ratio is undefined, the order is not
         verdict = "same" if medians[0] == 0 else "tensorflow"
         return Ratio(float("nan"), float("nan"), float("nan"), verdict)
@@ -147,8 +161,9 @@ def _bootstrap_medians(groups: list[list[float]], rng: np.random.Generator) -> n
     return medians
 
 
-def equivalence(feature: Feature, pytorch: RunResult | None,
-                tensorflow: RunResult | None) -> Equivalence:
+def equivalence(
+    feature: Feature, pytorch: RunResult | None, tensorflow: RunResult | None
+) -> Equivalence:
     """Compare what the first call of each side returned, within the declared tolerance.
 
     Elementwise and symmetric: |a - b| <= atol + rtol * max(|a|, |b|).
@@ -159,8 +174,11 @@ def equivalence(feature: Feature, pytorch: RunResult | None,
     if pytorch is None or tensorflow is None or not (pytorch.ok and tensorflow.ok):
         return Equivalence("not available", "Both sides must run successfully to be compared.")
     if pytorch.inputs_sha256 != tensorflow.inputs_sha256:
-        return Equivalence("mismatch", "The two sides were run on different inputs. Run "
-                           f"`fieldguide run --force {feature.id}`.")
+        return Equivalence(
+            "mismatch",
+            "The two sides were run on different inputs. Run "
+            f"`fieldguide run --force {feature.id}`.",
+        )
     try:
         pairs = list(_leaves(decode_output(pytorch.output), decode_output(tensorflow.output), ""))
     except ValueError as exc:
@@ -182,13 +200,15 @@ def equivalence(feature: Feature, pytorch: RunResult | None,
         scale = np.maximum(np.abs(a), np.abs(b))
         rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
         max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
-        if not np.all(diff <= tolerance.atol + tolerance.rtol * scale) or \
-                np.any(np.isnan(a) != np.isnan(b)):
+        if not np.all(diff <= tolerance.atol + tolerance.rtol * scale) or np.any(
+            np.isnan(a) != np.isnan(b)
+        ):
             failing.append(f"{where or 'result'}: max |diff| {float(diff.max()):.3g}")
     bounds = f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}"
     if failing:
-        return Equivalence("mismatch", f"Outside {bounds}: " + "; ".join(failing[:5]),
-                           max_abs, max_rel)
+        return Equivalence(
+            "mismatch", f"Outside {bounds}: " + "; ".join(failing[:5]), max_abs, max_rel
+        )
     return Equivalence("match", f"Equal within {bounds}.", max_abs, max_rel)
 
 
@@ -208,8 +228,10 @@ def _leaves(a: Any, b: Any, where: str):
         if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
             keys_a = sorted(a) if isinstance(a, dict) else type(a).__name__
             keys_b = sorted(b) if isinstance(b, dict) else type(b).__name__
-            raise ValueError(f"{where or 'result'}: PyTorch returned {keys_a}, TensorFlow "
-                             f"returned {keys_b}; both sides must return the same structure.")
+            raise ValueError(
+                f"{where or 'result'}: PyTorch returned {keys_a}, TensorFlow "
+                f"returned {keys_b}; both sides must return the same structure."
+            )
         for key in sorted(a):
             yield from _leaves(a[key], b[key], f"{where}.{key}" if where else key)
     elif isinstance(a, list) and isinstance(b, list):
@@ -226,8 +248,14 @@ def save_comparison(feature: Feature, results: store.Store) -> None:
     pytorch = results.load(feature.id, "pytorch")
     tensorflow = results.load(feature.id, "tensorflow")
     check = equivalence(feature, pytorch, tensorflow)
-    data = {"feature": feature.id, "schema_version": store.SCHEMA_VERSION, **asdict(check),
-            "rtol": feature.comparison.rtol, "atol": feature.comparison.atol,
-            "results": {fw: r.cache_key for fw, r in (("pytorch", pytorch),
-                                                      ("tensorflow", tensorflow)) if r}}
+    data = {
+        "feature": feature.id,
+        "schema_version": store.SCHEMA_VERSION,
+        **asdict(check),
+        "rtol": feature.comparison.rtol,
+        "atol": feature.comparison.atol,
+        "results": {
+            fw: r.cache_key for fw, r in (("pytorch", pytorch), ("tensorflow", tensorflow)) if r
+        },
+    }
     store.write_json(results.root / results.machine_id / feature.id / "comparison.json", data)

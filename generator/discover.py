@@ -122,16 +122,26 @@ def load_feature(folder: Path, problems: list[Problem]) -> Feature | None:
     path = folder / "feature.yml"
     where = _display(path)
     if not path.is_file():
-        problems.append(Problem(where, "(file)", "a feature.yml file", "no such file",
-                                "Copy snippets/_template/feature.yml and fill it in."))
+        problems.append(
+            Problem(
+                where,
+                "(file)",
+                "a feature.yml file",
+                "no such file",
+                "Copy snippets/_template/feature.yml and fill it in.",
+            )
+        )
         return None
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}" if mark else "unknown position"
-        problems.append(Problem(where, "(file)", "valid YAML", f"a syntax error at {at}",
-                                "Fix the YAML syntax."))
+        problems.append(
+            Problem(
+                where, "(file)", "valid YAML", f"a syntax error at {at}", "Fix the YAML syntax."
+            )
+        )
         return None
     if not isinstance(data, dict):
         problems.append(Problem(where, "(file)", "a mapping of keys", type(data).__name__))
@@ -140,8 +150,15 @@ def load_feature(folder: Path, problems: list[Problem]) -> Feature | None:
     before = len(problems)
     _check_keys(data, FEATURE_KEYS, where, "", problems)
     if "id" in data and data["id"] != folder.name:
-        problems.append(Problem(where, "id", f"'{folder.name}' (the folder name)",
-                                f"'{data['id']}'", "Rename the folder or fix the id."))
+        problems.append(
+            Problem(
+                where,
+                "id",
+                f"'{folder.name}' (the folder name)",
+                f"'{data['id']}'",
+                "Rename the folder or fix the id.",
+            )
+        )
     metrics = _metrics(data.get("metrics", []), where, problems)
     comparison = _tolerance(data.get("comparison"), where, problems)
     claims = _claims(data.get("claims"), {m.id for m in metrics}, where, problems)
@@ -167,19 +184,28 @@ def load_feature(folder: Path, problems: list[Problem]) -> Feature | None:
     )
 
 
-def _check_keys(data: dict, keys: dict[str, Key], where: str, prefix: str,
-                problems: list[Problem]) -> None:
+def _check_keys(
+    data: dict, keys: dict[str, Key], where: str, prefix: str, problems: list[Problem]
+) -> None:
     for name in data:
         if name not in keys:
             close = difflib.get_close_matches(str(name), list(keys), n=1)
             hint = f"Did you mean '{close[0]}'?" if close else "Remove it."
-            problems.append(Problem(where, prefix + str(name), "one of the known keys ("
-                                    + ", ".join(keys) + ")", "an unknown key", hint))
+            problems.append(
+                Problem(
+                    where,
+                    prefix + str(name),
+                    "one of the known keys (" + ", ".join(keys) + ")",
+                    "an unknown key",
+                    hint,
+                )
+            )
     for name, key in keys.items():
         if name not in data:
             if key.required:
-                problems.append(Problem(where, prefix + name, key.expected, "nothing",
-                                        "Add the key."))
+                problems.append(
+                    Problem(where, prefix + name, key.expected, "nothing", "Add the key.")
+                )
         elif not key.check(data[name]):
             problems.append(Problem(where, prefix + name, key.expected, repr(data[name])))
 
@@ -187,24 +213,46 @@ def _check_keys(data: dict, keys: dict[str, Key], where: str, prefix: str,
 def _tolerance(value: Any, where: str, problems: list[Problem]) -> Tolerance:
     if not isinstance(value, dict):
         if value is not None:
-            problems.append(Problem(where, "comparison", "a mapping with rtol/atol, or with "
-                                    "none: <reason>", repr(value)))
+            problems.append(
+                Problem(
+                    where,
+                    "comparison",
+                    "a mapping with rtol/atol, or with none: <reason>",
+                    repr(value),
+                )
+            )
         return Tolerance()
-    _check_keys(value, {k: Key(False, "", lambda v: True) for k in TOLERANCE_KEYS}, where,
-                "comparison.", problems)
+    _check_keys(
+        value,
+        {k: Key(False, "", lambda v: True) for k in TOLERANCE_KEYS},
+        where,
+        "comparison.",
+        problems,
+    )
     if "none" in value:
         if not _text(value["none"]):
-            problems.append(Problem(where, "comparison.none", "the reason the outputs cannot "
-                                    "be compared", repr(value["none"])))
+            problems.append(
+                Problem(
+                    where,
+                    "comparison.none",
+                    "the reason the outputs cannot be compared",
+                    repr(value["none"]),
+                )
+            )
         return Tolerance(none_reason=str(value["none"]))
     for name in ("rtol", "atol"):
         if not _number(value.get(name)):
-            problems.append(Problem(where, f"comparison.{name}", "a number >= 0 (e.g. 1.0e-5)",
-                                    repr(value.get(name)),
-                                    "Or write `none: <reason>` if outputs are not comparable."))
-    rtol, atol = value.get("rtol"), value.get("atol")
-    return Tolerance(rtol=float(rtol) if _number(rtol) else 0.0,
-                     atol=float(atol) if _number(atol) else 0.0)
+            problems.append(
+                Problem(
+                    where,
+                    f"comparison.{name}",
+                    "a number >= 0 (e.g. 1.0e-5)",
+                    repr(value.get(name)),
+                    "Or write `none: <reason>` if outputs are not comparable.",
+                )
+            )
+    rtol, atol = (value[k] if _number(value.get(k)) else 0.0 for k in ("rtol", "atol"))
+    return Tolerance(rtol=float(rtol), atol=float(atol))
 
 
 def _metrics(value: Any, where: str, problems: list[Problem]) -> list[Metric]:
@@ -218,8 +266,11 @@ def _metrics(value: Any, where: str, problems: list[Problem]) -> list[Metric]:
             problems.append(Problem(where, key, "a mapping (id, label, unit, better)", repr(item)))
             continue
         checks = {
-            "id": Key(True, "lowercase words joined by '_' or '-'",
-                      lambda v: isinstance(v, str) and bool(re.match(r"^[a-z0-9_-]+$", v))),
+            "id": Key(
+                True,
+                "lowercase words joined by '_' or '-'",
+                lambda v: isinstance(v, str) and bool(re.match(r"^[a-z0-9_-]+$", v)),
+            ),
             "label": Key(True, "a label", _text),
             "unit": Key(True, "a unit (e.g. bytes, count, items/s)", _text),
             "better": Key(True, "'lower' or 'higher'", lambda v: v in ("lower", "higher")),
@@ -227,9 +278,14 @@ def _metrics(value: Any, where: str, problems: list[Problem]) -> list[Metric]:
         before = len(problems)
         _check_keys(item, checks, where, key + ".", problems)
         if item.get("id") in QUANTITIES:
-            problems.append(Problem(where, key + ".id", "a name other than the built-in "
-                                    "quantities (" + ", ".join(QUANTITIES) + ")",
-                                    repr(item["id"])))
+            problems.append(
+                Problem(
+                    where,
+                    key + ".id",
+                    "a name other than the built-in quantities (" + ", ".join(QUANTITIES) + ")",
+                    repr(item["id"]),
+                )
+            )
         if len(problems) == before:
             metrics.append(Metric(item["id"], item["label"], item["unit"], item["better"]))
     return metrics
@@ -250,19 +306,34 @@ def _claims(value: Any, metric_ids: set[str], where: str, problems: list[Problem
         checks = {
             "text": Key(True, "the claim, as people make it", _text),
             "quantity": Key(True, "one of " + ", ".join(quantities), lambda v: v in quantities),
-            "expect": Key(True, "'same', 'pytorch' or 'tensorflow'",
-                          lambda v: v in ("same", "pytorch", "tensorflow")),
-            "source": Key(False, "a URL (https://...)",
-                          lambda v: isinstance(v, str) and v.startswith(("https://", "http://"))),
+            "expect": Key(
+                True,
+                "'same', 'pytorch' or 'tensorflow'",
+                lambda v: v in ("same", "pytorch", "tensorflow"),
+            ),
+            "source": Key(
+                False,
+                "a URL (https://...)",
+                lambda v: isinstance(v, str) and v.startswith(("https://", "http://")),
+            ),
         }
         before = len(problems)
         _check_keys(item, checks, where, key + ".", problems)
         if item.get("quantity") == "output" and item.get("expect") not in (None, "same"):
-            problems.append(Problem(where, key + ".expect", "'same' for quantity 'output'",
-                                    repr(item.get("expect"))))
+            problems.append(
+                Problem(
+                    where, key + ".expect", "'same' for quantity 'output'", repr(item.get("expect"))
+                )
+            )
         if len(problems) == before:
-            claims.append(Claim(" ".join(item["text"].split()), item["quantity"],
-                                item["expect"], item.get("source")))
+            claims.append(
+                Claim(
+                    " ".join(item["text"].split()),
+                    item["quantity"],
+                    item["expect"],
+                    item.get("source"),
+                )
+            )
     return claims
 
 
@@ -276,37 +347,64 @@ def _check_sources(folder: Path, unsupported: dict, where: str, problems: list[P
         if framework in unsupported:
             continue
         if not path.is_file():
-            problems.append(Problem(_display(path), "(file)", f"a {framework} snippet",
-                                    "no such file", f"Write it, or declare `unsupported: "
-                                    f"{{{framework}: <reason>}}` in feature.yml."))
+            problems.append(
+                Problem(
+                    _display(path),
+                    "(file)",
+                    f"a {framework} snippet",
+                    "no such file",
+                    f"Write it, or declare `unsupported: "
+                    f"{{{framework}: <reason>}}` in feature.yml.",
+                )
+            )
             continue
         tree = _check_defines(path, ("setup", "run"), problems)
         if tree is not None:
             other = next(f for f in FRAMEWORKS if f != framework)
             if FRAMEWORK_MODULES[other] in _imported_modules(tree):
-                problems.append(Problem(_display(path), "import", f"only {framework} imports",
-                                        f"an import of {FRAMEWORK_MODULES[other]}",
-                                        "One framework per snippet: never import both."))
+                problems.append(
+                    Problem(
+                        _display(path),
+                        "import",
+                        f"only {framework} imports",
+                        f"an import of {FRAMEWORK_MODULES[other]}",
+                        "One framework per snippet: never import both.",
+                    )
+                )
 
 
-def _check_defines(path: Path, names: tuple[str, ...],
-                   problems: list[Problem]) -> ast.Module | None:
+def _check_defines(
+    path: Path, names: tuple[str, ...], problems: list[Problem]
+) -> ast.Module | None:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as exc:
-        problems.append(Problem(_display(path), "(file)", "valid Python",
-                                f"a syntax error at line {exc.lineno}: {exc.msg}"))
+        problems.append(
+            Problem(
+                _display(path),
+                "(file)",
+                "valid Python",
+                f"a syntax error at line {exc.lineno}: {exc.msg}",
+            )
+        )
         return None
     defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     for name in names:
         if name not in defined:
-            problems.append(Problem(_display(path), name, f"a top-level function `{name}`",
-                                    "none", "See CONTRIBUTING.md, 'The snippet contract'."))
+            problems.append(
+                Problem(
+                    _display(path),
+                    name,
+                    f"a top-level function `{name}`",
+                    "none",
+                    "See CONTRIBUTING.md, 'The snippet contract'.",
+                )
+            )
     return tree
 
 
 def _imported_modules(tree: ast.AST) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)

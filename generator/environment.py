@@ -23,10 +23,26 @@ import psutil
 
 # The instruction-set extensions that decide deep-learning kernel speed on CPUs.
 ISA_FLAGS = (
-    "sse4_2", "avx", "avx2", "fma", "f16c",
-    "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512_fp16",
-    "amx_bf16", "amx_int8", "amx_tile", "avx_vnni",
-    "asimd", "sve", "sve2", "bf16", "i8mm",  # Arm
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "amx_bf16",
+    "amx_int8",
+    "amx_tile",
+    "avx_vnni",
+    "asimd",
+    "sve",
+    "sve2",
+    "bf16",
+    "i8mm",  # Arm
 )
 
 
@@ -110,8 +126,13 @@ def _cpu() -> tuple[str, list[str]]:
 def _nvidia_gpus() -> list[Gpu]:
     if not shutil.which("nvidia-smi"):
         return []
-    out = _command(["nvidia-smi", "--query-gpu=name,memory.total,driver_version",
-                    "--format=csv,noheader,nounits"])
+    out = _command(
+        [
+            "nvidia-smi",
+            "--query-gpu=name,memory.total,driver_version",
+            "--format=csv,noheader,nounits",
+        ]
+    )
     gpus = []
     for line in (out or "").splitlines():
         parts = [p.strip() for p in line.split(",")]
@@ -122,8 +143,9 @@ def _nvidia_gpus() -> list[Gpu]:
 
 def _command(args: list[str]) -> str | None:
     try:
-        return subprocess.run(args, capture_output=True, text=True, timeout=10,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            args, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
 

@@ -72,9 +72,13 @@ def measure(request: dict, report: Reporter) -> dict:
     adapter = ADAPTERS[request["adapter"]](fw, device, protocol["threads"])
     info = adapter.info()
     if device == "cuda" and not adapter.cuda_available():
-        return {"status": "skipped", "framework_info": info, "import_s": import_s,
-                "message": f"--device cuda was asked for, but {request['module']} sees no CUDA "
-                           "device on this machine. Run with --device cpu, or on a GPU machine."}
+        return {
+            "status": "skipped",
+            "framework_info": info,
+            "import_s": import_s,
+            "message": f"--device cuda was asked for, but {request['module']} sees no CUDA "
+            "device on this machine. Run with --device cpu, or on a GPU machine.",
+        }
 
     snippet = _load_snippet(Path(request["snippet_path"]), request.get("shared_dir"))
     inputs = _load_inputs(request.get("inputs_path"))
@@ -105,8 +109,9 @@ def measure(request: dict, report: Reporter) -> dict:
             report("calibrate")
             loops = _calibrate(snippet.run, state, adapter, protocol["min_sample_s"], last)
             report("samples")
-            samples = [_sample(snippet.run, state, adapter, loops)
-                       for _ in range(protocol["samples"])]
+            samples = [
+                _sample(snippet.run, state, adapter, loops) for _ in range(protocol["samples"])
+            ]
 
     report("metrics")
     metrics = _metrics(snippet, state)
@@ -172,8 +177,10 @@ def _metrics(snippet, state) -> dict[str, float]:
         isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
         for k, v in values.items()
     ):
-        raise SnippetError(f"metrics(state) must return a dict of metric id -> number, "
-                           f"got {values!r}. Fix metrics() in the snippet.")
+        raise SnippetError(
+            f"metrics(state) must return a dict of metric id -> number, "
+            f"got {values!r}. Fix metrics() in the snippet."
+        )
     return {k: float(v) for k, v in values.items()}
 
 
@@ -229,8 +236,13 @@ def encode_output(value: Any) -> Any:
                 )
             if array.dtype.kind not in "biuf":
                 array = array.astype(np.float64)
-            return {"__array__": {"dtype": str(array.dtype), "shape": list(array.shape),
-                                  "data": array.ravel().tolist()}}
+            return {
+                "__array__": {
+                    "dtype": str(array.dtype),
+                    "shape": list(array.shape),
+                    "data": array.ravel().tolist(),
+                }
+            }
         raise SnippetError(
             f"run() returned a {type(v).__name__}; return tensors, NumPy arrays, numbers, "
             "strings, or a dict/list of those."
@@ -293,7 +305,8 @@ class TorchAdapter:
             "version": torch.__version__,
             "git_version": getattr(torch.version, "git_version", None),
             "cuda": torch.version.cuda,
-            "cudnn": torch.backends.cudnn.version() if torch.backends.cudnn.is_available()
+            "cudnn": torch.backends.cudnn.version()
+            if torch.backends.cudnn.is_available()
             else None,
             "cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "mkldnn": torch.backends.mkldnn.is_available(),
@@ -302,8 +315,11 @@ class TorchAdapter:
         }
         if self.device == "cuda" and torch.cuda.is_available():
             props = torch.cuda.get_device_properties(0)
-            info["gpu"] = {"name": props.name, "memory_bytes": props.total_memory,
-                           "capability": f"{props.major}.{props.minor}"}
+            info["gpu"] = {
+                "name": props.name,
+                "memory_bytes": props.total_memory,
+                "capability": f"{props.major}.{props.minor}",
+            }
         return info
 
 
@@ -357,9 +373,10 @@ class TensorFlowAdapter:
             gpus = tf.config.list_physical_devices("GPU")
             if gpus:
                 details = tf.config.experimental.get_device_details(gpus[0])
-                info["gpu"] = {"name": details.get("device_name"),
-                               "capability": ".".join(map(str, details.get("compute_capability",
-                                                                            ())))}
+                info["gpu"] = {
+                    "name": details.get("device_name"),
+                    "capability": ".".join(map(str, details.get("compute_capability", ()))),
+                }
         return info
 
 
@@ -392,7 +409,11 @@ class StdlibAdapter:
         return {"version": sys.version.split()[0]}
 
 
-ADAPTERS = {"pytorch": TorchAdapter, "tensorflow": TensorFlowAdapter, "stdlib": StdlibAdapter}
+ADAPTERS: dict[str, Any] = {
+    "pytorch": TorchAdapter,
+    "tensorflow": TensorFlowAdapter,
+    "stdlib": StdlibAdapter,
+}
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1]))

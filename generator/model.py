@@ -157,10 +157,24 @@ class Protocol:
     @classmethod
     def for_mode(cls, mode: str, threads: int) -> Protocol:
         if mode == "quick":
-            return cls(mode, processes=1, samples=3, min_sample_s=0.005, warmup_calls=1,
-                       warmup_s=0.0, threads=threads)
-        return cls(mode, processes=3, samples=10, min_sample_s=0.010, warmup_calls=3,
-                   warmup_s=0.2, threads=threads)
+            return cls(
+                mode,
+                processes=1,
+                samples=3,
+                min_sample_s=0.005,
+                warmup_calls=1,
+                warmup_s=0.0,
+                threads=threads,
+            )
+        return cls(
+            mode,
+            processes=3,
+            samples=10,
+            min_sample_s=0.010,
+            warmup_calls=3,
+            warmup_s=0.2,
+            threads=threads,
+        )
 
 
 @dataclass(frozen=True)

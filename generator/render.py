@@ -87,17 +87,22 @@ def render(project: Project, machine_id: str | None = None) -> list[Path]:
 
 def _feature_page(feature: Feature, results: store.Store) -> FeaturePage:
     loaded = {fw: results.load(feature.id, fw) for fw in FRAMEWORKS}
-    last_ok = {fw: results.load_last_ok(feature.id, fw) if loaded[fw] and not loaded[fw].ok
-               else None for fw in FRAMEWORKS}
-    shown = {fw: loaded[fw] if loaded[fw] and loaded[fw].ok else last_ok[fw] for fw in FRAMEWORKS}
+    failed = {fw for fw, r in loaded.items() if r is not None and not r.ok}
+    last_ok = {
+        fw: results.load_last_ok(feature.id, fw) if fw in failed else None for fw in FRAMEWORKS
+    }
+    shown = {fw: last_ok[fw] if fw in failed else loaded[fw] for fw in FRAMEWORKS}
     sides = tuple(_side(feature, fw, loaded[fw], last_ok[fw]) for fw in FRAMEWORKS)
     rows = tuple(_rows(feature, shown, {s.framework: s.loc for s in sides}))
     equivalence = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
     claims = tuple(_claim_check(c, rows, equivalence) for c in feature.claims)
     slug = _slug(feature.section)
     measured = [r for r in shown.values() if r is not None and r.ok]
-    chart_name = f"{feature.id}.svg" if any(r.quantity == "steady" and (r.pytorch or r.tensorflow)
-                                            for r in rows) else None
+    chart_name = (
+        f"{feature.id}.svg"
+        if any(r.quantity == "steady" and (r.pytorch or r.tensorflow) for r in rows)
+        else None
+    )
     return FeaturePage(
         feature=feature,
         path=f"{slug}/{feature.id}.md",
@@ -111,18 +116,27 @@ def _feature_page(feature: Feature, results: store.Store) -> FeaturePage:
     )
 
 
-def _side(feature: Feature, framework: str, result: RunResult | None,
-          last_ok: RunResult | None) -> Side:
+def _side(
+    feature: Feature, framework: str, result: RunResult | None, last_ok: RunResult | None
+) -> Side:
     path = feature.snippet_path(framework)
     code = path.read_text(encoding="utf-8") if path.is_file() else ""
     source = result if result and result.ok else last_ok
     returned = _format_output(compare.decode_output(source.output)) if source else ""
-    return Side(framework, FRAMEWORK_LABELS[framework], code, result, last_ok, returned,
-                logical_lines(code) if code else None)
+    return Side(
+        framework,
+        FRAMEWORK_LABELS[framework],
+        code,
+        result,
+        last_ok,
+        returned,
+        logical_lines(code) if code else None,
+    )
 
 
-def _rows(feature: Feature, shown: dict[str, RunResult | None],
-          loc: dict[str, int | None]) -> list[Row]:
+def _rows(
+    feature: Feature, shown: dict[str, RunResult | None], loc: dict[str, int | None]
+) -> list[Row]:
     rows = []
     quantities = [q for q in QUANTITIES if q not in ("output", "loc")]
     if feature.measure == "once":
@@ -133,17 +147,35 @@ def _rows(feature: Feature, shown: dict[str, RunResult | None],
         label, unit = compare.QUANTITY_LABELS.get(quantity, ("", ""))
         if metric:
             label, unit = metric.label, metric.unit
-        rows.append(Row(quantity, label, unit, metric.better if metric else "lower",
-                        compare.summarize(groups["pytorch"]),
-                        compare.summarize(groups["tensorflow"]),
-                        compare.ratio(groups["pytorch"], groups["tensorflow"])))
+        rows.append(
+            Row(
+                quantity,
+                label,
+                unit,
+                metric.better if metric else "lower",
+                compare.summarize(groups["pytorch"]),
+                compare.summarize(groups["tensorflow"]),
+                compare.ratio(groups["pytorch"], groups["tensorflow"]),
+            )
+        )
     if loc["pytorch"] and loc["tensorflow"]:
         ratio = loc["pytorch"] / loc["tensorflow"]
-        verdict = "same" if loc["pytorch"] == loc["tensorflow"] else (
-            "pytorch" if ratio < 1 else "tensorflow")
-        rows.append(Row("loc", "Lines of code (logical, without imports)", "lines", "lower",
-                        _exact(loc["pytorch"]), _exact(loc["tensorflow"]),
-                        compare.Ratio(ratio, ratio, ratio, verdict)))
+        verdict = (
+            "same"
+            if loc["pytorch"] == loc["tensorflow"]
+            else ("pytorch" if ratio < 1 else "tensorflow")
+        )
+        rows.append(
+            Row(
+                "loc",
+                "Lines of code (logical, without imports)",
+                "lines",
+                "lower",
+                _exact(loc["pytorch"]),
+                _exact(loc["tensorflow"]),
+                compare.Ratio(ratio, ratio, ratio, verdict),
+            )
+        )
     return rows
 
 
@@ -154,12 +186,17 @@ def _exact(value: float) -> compare.Summary:
 def _claim_check(claim, rows: tuple[Row, ...], equivalence: compare.Equivalence) -> ClaimCheck:
     if claim.quantity == "output":
         verdict = {"match": "supported", "mismatch": "contradicted"}.get(
-            equivalence.verdict, "not measured")
+            equivalence.verdict, "not measured"
+        )
         return ClaimCheck(claim.text, claim.source, verdict, equivalence.detail)
     row = next((r for r in rows if r.quantity == claim.quantity), None)
     if row is None or row.ratio is None:
-        return ClaimCheck(claim.text, claim.source, "not measured",
-                          "Both frameworks must have a result for this quantity.")
+        return ClaimCheck(
+            claim.text,
+            claim.source,
+            "not measured",
+            "Both frameworks must have a result for this quantity.",
+        )
     observed = row.ratio.verdict  # the side that is lower, "same" or "unknown"
     if observed == "unknown":
         verdict = "not enough samples"
@@ -169,8 +206,10 @@ def _claim_check(claim, rows: tuple[Row, ...], equivalence: compare.Equivalence)
         verdict = "no measurable difference"
     else:
         verdict = "supported" if observed == claim.expect else "contradicted"
-    evidence = (f"{row.label}: PyTorch/TensorFlow = {row.ratio.value:.2f} "
-                f"(95% CI {row.ratio.ci_low:.2f}–{row.ratio.ci_high:.2f}).")
+    evidence = (
+        f"{row.label}: PyTorch/TensorFlow = {row.ratio.value:.2f} "
+        f"(95% CI {row.ratio.ci_low:.2f}–{row.ratio.ci_high:.2f})."
+    )
     return ClaimCheck(claim.text, claim.source, verdict, evidence)
 
 
@@ -179,20 +218,25 @@ def _stamp(results: list[RunResult]) -> str:
         return "Not measured yet on this machine."
     first = results[0]
     m = first.machine
-    isa = ", ".join(f.upper().replace("_", "-") for f in m["isa_flags"]
-                    if f in STAMP_ISA) or "no SIMD flags read"
+    isa = (
+        ", ".join(f.upper().replace("_", "-") for f in m["isa_flags"] if f in STAMP_ISA)
+        or "no SIMD flags read"
+    )
     gpus = "; GPU: " + ", ".join(g["name"] for g in m["gpus"]) if m["gpus"] else ""
     versions = "; ".join(
         f"{FRAMEWORK_LABELS[r.framework]} {r.framework_info.get('version', '?')}"
         + (f" (Keras {r.framework_info['keras']})" if r.framework_info.get("keras") else "")
-        for r in results)
+        for r in results
+    )
     p = first.protocol
     samples = f"{p.processes} process{'es' if p.processes > 1 else ''} × {p.samples} samples"
-    return (f"Measured on `{m['machine_id']}`: {m['cpu_model']} ({isa}), {m['physical_cores']} "
-            f"physical / {m['logical_cores']} logical cores, {m['memory_bytes'] / 2**30:.0f} GiB"
-            f"{gpus}; {m['os']}; {m['python']}. {versions}. Device `{first.device}`, "
-            f"{p.threads} intra-op thread{'s' if p.threads > 1 else ''} and 1 inter-op thread; "
-            f"{p.mode} mode ({samples}); {first.created[:10]}.")
+    return (
+        f"Measured on `{m['machine_id']}`: {m['cpu_model']} ({isa}), {m['physical_cores']} "
+        f"physical / {m['logical_cores']} logical cores, {m['memory_bytes'] / 2**30:.0f} GiB"
+        f"{gpus}; {m['os']}; {m['python']}. {versions}. Device `{first.device}`, "
+        f"{p.threads} intra-op thread{'s' if p.threads > 1 else ''} and 1 inter-op thread; "
+        f"{p.mode} mode ({samples}); {first.created[:10]}."
+    )
 
 
 def _format_output(value) -> str:
@@ -211,17 +255,31 @@ def logical_lines(source: str) -> int:
     skipped: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
-                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             skipped.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
     for node in tree.body:
         is_main = isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
         if is_main or isinstance(node, (ast.Import, ast.ImportFrom)):
             skipped.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-    ignored = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-               tokenize.DEDENT, tokenize.ENDMARKER}
-    lines = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-             if tok.type not in ignored}
+    ignored = {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    }
+    lines = {
+        tok.start[0]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type not in ignored
+    }
     return len(lines - skipped)
 
 
@@ -235,15 +293,21 @@ def _render_files(pages: list[FeaturePage]) -> dict[str, bytes]:
             svg_path = str(Path(page.path).with_name(page.chart))
             files[svg_path] = charts.steady_chart(page.feature, page.rows)
     scoreboard = env.get_template("pages/scoreboard.md.j2").render(
-        pages=pages, quantities=SCOREBOARD_QUANTITIES)
+        pages=pages, quantities=SCOREBOARD_QUANTITIES
+    )
     files[SCOREBOARD] = scoreboard.encode("utf-8")
     return files
 
 
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("generator", "templates"), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                      autoescape=False)  # Markdown, not HTML: untrusted text goes through `fence`
+    env = Environment(
+        loader=PackageLoader("generator", "templates"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )  # Markdown, not HTML: untrusted text goes through `fence`
     env.filters.update(value=format_value, fence=fence, ratio=format_ratio, cell=table_cell)
     env.globals["labels"] = FRAMEWORK_LABELS
     return env
@@ -269,6 +333,7 @@ def _sync(root: Path, files: dict[str, bytes]) -> list[Path]:
 
 
 # Filters ------------------------------------------------------------------------------------
+
 
 def format_value(value: float | None, unit: str) -> str:
     if value is None:
@@ -315,4 +380,3 @@ def table_cell(text: str) -> str:
 
 def _slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
-

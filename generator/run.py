@@ -83,9 +83,13 @@ class Plan:
 DEFAULT_MODULES = {fw: (FRAMEWORK_MODULES[fw], fw) for fw in FRAMEWORKS}
 
 
-def run_features(project: Project, features: list[Feature], options: RunOptions,
-                 console: Console | None = None,
-                 modules: dict[str, tuple[str, str]] | None = None) -> list[Outcome]:
+def run_features(
+    project: Project,
+    features: list[Feature],
+    options: RunOptions,
+    console: Console | None = None,
+    modules: dict[str, tuple[str, str]] | None = None,
+) -> list[Outcome]:
     """Run what is stale (or everything with --force), store each result, return all outcomes."""
     console = console or Console(stderr=True)
     modules = modules or DEFAULT_MODULES
@@ -103,28 +107,43 @@ def run_features(project: Project, features: list[Feature], options: RunOptions,
         total = sum(len(p.stale) * protocol.processes for p in pending)
         overall = progress.add_task("snippet processes", total=total)
         for plan in pending:
-            fresh = _run_feature(plan, project, options, protocol, results, modules, progress,
-                                 overall)
+            fresh = _run_feature(
+                plan, project, options, protocol, results, modules, progress, overall
+            )
             outcomes += [Outcome(r, executed=True) for r in fresh]
             compare.save_comparison(plan.feature, results)
     return outcomes
 
 
-def _plan(project: Project, feature: Feature, options: RunOptions, protocol: Protocol,
-          results: store.Store, modules: dict[str, tuple[str, str]]) -> Plan:
+def _plan(
+    project: Project,
+    feature: Feature,
+    options: RunOptions,
+    protocol: Protocol,
+    results: store.Store,
+    modules: dict[str, tuple[str, str]],
+) -> Plan:
     plan = Plan(feature)
     for framework in options.frameworks:
         version = _version(framework, modules)
-        key = store.cache_key(feature, framework, project.snippets,
-                              machine_id=results.machine_id, device=options.device,
-                              protocol=protocol, framework_version=version)
+        key = store.cache_key(
+            feature,
+            framework,
+            project.snippets,
+            machine_id=results.machine_id,
+            device=options.device,
+            protocol=protocol,
+            framework_version=version,
+        )
         plan.keys[framework] = key
         # --force never reads the old file: it may be of another schema version.
         previous = None if options.force else results.load(feature.id, framework)
         # A timeout may be the machine's fault, so only ok/failed/unsupported results are reused.
-        reusable = previous is not None and previous.cache_key == key and previous.status in (
-            Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
-        if reusable:
+        if (
+            previous is not None
+            and previous.cache_key == key
+            and previous.status in (Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
+        ):
             plan.cached.append(previous)
         else:
             plan.stale.append(framework)
@@ -137,9 +156,16 @@ def _version(framework: str, modules: dict[str, tuple[str, str]]) -> str | None:
     return store.installed_version(framework)
 
 
-def _run_feature(plan: Plan, project: Project, options: RunOptions, protocol: Protocol,
-                 results: store.Store, modules: dict[str, tuple[str, str]],
-                 progress: Progress, overall) -> list[RunResult]:
+def _run_feature(
+    plan: Plan,
+    project: Project,
+    options: RunOptions,
+    protocol: Protocol,
+    results: store.Store,
+    modules: dict[str, tuple[str, str]],
+    progress: Progress,
+    overall,
+) -> list[RunResult]:
     feature = plan.feature
     task = progress.add_task(feature.id, total=None)
     base = _base_fields(options, protocol)
@@ -148,13 +174,24 @@ def _run_feature(plan: Plan, project: Project, options: RunOptions, protocol: Pr
     for framework in plan.stale:
         key = plan.keys[framework]
         if framework in feature.unsupported:
-            done[framework] = RunResult(feature.id, framework, Status.UNSUPPORTED, key,
-                                        message=feature.unsupported[framework], **base)
+            done[framework] = RunResult(
+                feature.id,
+                framework,
+                Status.UNSUPPORTED,
+                key,
+                message=feature.unsupported[framework],
+                **base,
+            )
         elif _version(framework, modules) is None:
             done[framework] = RunResult(
-                feature.id, framework, Status.SKIPPED, key, **base,
+                feature.id,
+                framework,
+                Status.SKIPPED,
+                key,
+                **base,
                 message=f"{FRAMEWORK_LABELS[framework]} is not installed in this environment. "
-                        "Install the project with `pip install -e '.[frameworks]'`.")
+                "Install the project with `pip install -e '.[frameworks]'`.",
+            )
         else:
             runnable.append(framework)
     progress.advance(overall, len(done) * protocol.processes)
@@ -164,11 +201,19 @@ def _run_feature(plan: Plan, project: Project, options: RunOptions, protocol: Pr
         try:
             inputs_path, inputs_sha = _write_inputs(feature, workdir)
         except Exception as exc:  # a broken inputs.py is the snippet's failure
-            message = (f"{feature.inputs_path}: make_inputs() raised {type(exc).__name__}: "
-                       f"{exc}. Run `python {feature.inputs_path}` to debug it.")
+            message = (
+                f"{feature.inputs_path}: make_inputs() raised {type(exc).__name__}: "
+                f"{exc}. Run `python {feature.inputs_path}` to debug it."
+            )
             for framework in runnable:
-                done[framework] = RunResult(feature.id, framework, Status.FAILED,
-                                            plan.keys[framework], message=message, **base)
+                done[framework] = RunResult(
+                    feature.id,
+                    framework,
+                    Status.FAILED,
+                    plan.keys[framework],
+                    message=message,
+                    **base,
+                )
             runnable = []
         records: dict[str, list[dict]] = {fw: [] for fw in runnable}
         failures: dict[str, RunResult] = {}
@@ -180,22 +225,44 @@ def _run_feature(plan: Plan, project: Project, options: RunOptions, protocol: Pr
                 if framework in failures:
                     progress.advance(overall)
                     continue
-                label = f"{feature.id} · {FRAMEWORK_LABELS.get(framework, framework)} · " \
-                        f"process {index + 1}/{protocol.processes}"
-                child = _run_child(feature, framework, index, workdir, inputs_path, options,
-                                   protocol, project, modules[framework],
-                                   lambda phase, label=label: progress.update(
-                                       task, description=f"{label} · {phase}"))
+                label = (
+                    f"{feature.id} · {FRAMEWORK_LABELS.get(framework, framework)} · "
+                    f"process {index + 1}/{protocol.processes}"
+                )
+                child = _run_child(
+                    feature,
+                    framework,
+                    index,
+                    workdir,
+                    inputs_path,
+                    options,
+                    protocol,
+                    project,
+                    modules[framework],
+                    lambda phase, label=label: progress.update(
+                        task, description=f"{label} · {phase}"
+                    ),
+                )
                 progress.advance(overall)
                 if child.get("status") == "ok":
                     records[framework].append(child)
                 else:
                     failures[framework] = RunResult(
-                        feature.id, framework, Status(child["status"]), plan.keys[framework],
+                        feature.id,
+                        framework,
+                        Status(child["status"]),
+                        plan.keys[framework],
                         message=child.get("message", ""),
                         framework_info=child.get("framework_info", {}),
-                        **{**base, "runtime": {**base["runtime"], "load_avg_start": load_start,
-                                               "load_avg_end": load_average()}})
+                        **{
+                            **base,
+                            "runtime": {
+                                **base["runtime"],
+                                "load_avg_start": load_start,
+                                "load_avg_end": load_average(),
+                            },
+                        },
+                    )
         load_end = load_average()
         for framework in runnable:
             if framework in failures:
@@ -207,7 +274,10 @@ def _run_feature(plan: Plan, project: Project, options: RunOptions, protocol: Pr
             runtime = {**base["runtime"], "load_avg_start": load_start, "load_avg_end": load_end}
             status, message = (Status.FAILED, undeclared) if undeclared else (Status.OK, "")
             done[framework] = RunResult(
-                feature.id, framework, status, plan.keys[framework],
+                feature.id,
+                framework,
+                status,
+                plan.keys[framework],
                 message=message,
                 framework_info=first["framework_info"],
                 processes=tuple(_process_record(c) for c in children),
@@ -248,7 +318,8 @@ def _child_env(framework: str, threads: int, workdir: Path, project: Project) ->
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]
+    ).rstrip(os.pathsep)
     env["TORCHINDUCTOR_CACHE_DIR"] = str(workdir / "inductor-cache")
     env["TRITON_CACHE_DIR"] = str(workdir / "triton-cache")
     if framework == "tensorflow":
@@ -256,9 +327,18 @@ def _child_env(framework: str, threads: int, workdir: Path, project: Project) ->
     return env
 
 
-def _run_child(feature: Feature, framework: str, index: int, workdir: Path,
-               inputs_path: Path | None, options: RunOptions, protocol: Protocol,
-               project: Project, module: tuple[str, str], on_phase) -> dict:
+def _run_child(
+    feature: Feature,
+    framework: str,
+    index: int,
+    workdir: Path,
+    inputs_path: Path | None,
+    options: RunOptions,
+    protocol: Protocol,
+    project: Project,
+    module: tuple[str, str],
+    on_phase,
+) -> dict:
     """One child process; returns what it reported, or a failed/timeout status."""
     child_dir = workdir / f"{framework}-{index}"
     child_dir.mkdir()
@@ -268,9 +348,13 @@ def _run_child(feature: Feature, framework: str, index: int, workdir: Path,
         "adapter": module[1],
         "device": options.device,
         "measure": feature.measure,
-        "protocol": {"threads": protocol.threads, "samples": protocol.samples,
-                     "min_sample_s": protocol.min_sample_s,
-                     "warmup_calls": protocol.warmup_calls, "warmup_s": protocol.warmup_s},
+        "protocol": {
+            "threads": protocol.threads,
+            "samples": protocol.samples,
+            "min_sample_s": protocol.min_sample_s,
+            "warmup_calls": protocol.warmup_calls,
+            "warmup_s": protocol.warmup_s,
+        },
         "snippet_path": str(feature.snippet_path(framework).resolve()),
         "shared_dir": str((project.snippets / "_shared").resolve()),
         "inputs_path": str(inputs_path) if inputs_path else None,
@@ -285,25 +369,34 @@ def _run_child(feature: Feature, framework: str, index: int, workdir: Path,
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "generator.harness", str(request_path)],
-            cwd=child_dir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)  # its own process group, so a timeout kills its workers too
+            cwd=child_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # its own process group, so a timeout kills its workers too
         began = time.monotonic()
         while proc.poll() is None:
             if time.monotonic() - began > feature.timeout_s:
                 _kill_group(proc)
-                return {"status": "timeout",
-                        "message": f"Killed after {feature.timeout_s:g} s (timeout_s in "
-                                   f"{feature.metadata_path.name}). Make run() faster, or raise "
-                                   "timeout_s if the work is meant to take this long."}
+                return {
+                    "status": "timeout",
+                    "message": f"Killed after {feature.timeout_s:g} s (timeout_s in "
+                    f"{feature.metadata_path.name}). Make run() faster, or raise "
+                    "timeout_s if the work is meant to take this long.",
+                }
             with contextlib.suppress(OSError):
                 on_phase((child_dir / "phase").read_text(encoding="utf-8"))
             time.sleep(POLL_S)
     result_path = child_dir / "result.json"
     if not result_path.is_file():
         tail = _tail(log_path)
-        return {"status": "failed",
-                "message": f"The child process exited with code {proc.returncode} before "
-                           f"writing a result. Last output:\n{tail}"}
+        return {
+            "status": "failed",
+            "message": f"The child process exited with code {proc.returncode} before "
+            f"writing a result. Last output:\n{tail}",
+        }
     return json.loads(result_path.read_text(encoding="utf-8"))
 
 
@@ -358,11 +451,15 @@ def _metric_problems(feature: Feature, reported: dict[str, float]) -> str:
     extra = sorted(set(reported) - declared)
     problems = []
     if missing:
-        problems.append(f"metrics(state) did not report {', '.join(missing)}, declared under "
-                        f"'metrics' in {feature.metadata_path.name}")
+        problems.append(
+            f"metrics(state) did not report {', '.join(missing)}, declared under "
+            f"'metrics' in {feature.metadata_path.name}"
+        )
     if extra:
-        problems.append(f"metrics(state) reported {', '.join(extra)}, which "
-                        f"{feature.metadata_path.name} does not declare under 'metrics'")
+        problems.append(
+            f"metrics(state) reported {', '.join(extra)}, which "
+            f"{feature.metadata_path.name} does not declare under 'metrics'"
+        )
     return "; ".join(problems) + (". Make the two agree." if problems else "")
 
 
@@ -374,15 +471,22 @@ def _exclusive(results_dir: Path, console: Console) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            console.print("Another fieldguide run is measuring on this machine; waiting for it "
-                          "to finish so the two don't disturb each other's timings...")
+            console.print(
+                "Another fieldguide run is measuring on this machine; waiting for it "
+                "to finish so the two don't disturb each other's timings..."
+            )
             fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=console, transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def summary_table(outcomes: list[Outcome]) -> Table:
@@ -390,8 +494,13 @@ def summary_table(outcomes: list[Outcome]) -> Table:
     table = Table(title="fieldguide run", show_lines=False)
     for column in ("Feature", "Framework", "Status", "Steady median", "First call", "Note"):
         table.add_column(column)
-    styles = {Status.OK: "green", Status.FAILED: "red", Status.TIMEOUT: "red",
-              Status.SKIPPED: "yellow", Status.UNSUPPORTED: "cyan"}
+    styles = {
+        Status.OK: "green",
+        Status.FAILED: "red",
+        Status.TIMEOUT: "red",
+        Status.SKIPPED: "yellow",
+        Status.UNSUPPORTED: "cyan",
+    }
     for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.framework)):
         r = outcome.result
         steady = compare.summarize(compare.per_process(r, "steady"))
@@ -402,10 +511,14 @@ def summary_table(outcomes: list[Outcome]) -> Table:
             note = (note + "; " if note else "") + (lines[-1] if lines else "")
             if r.status in (Status.FAILED, Status.TIMEOUT):
                 note += f" → fix, then `fieldguide run {r.feature}`"
-        table.add_row(r.feature, FRAMEWORK_LABELS.get(r.framework, r.framework),
-                      f"[{styles[r.status]}]{r.status.value}[/]",
-                      _seconds(steady.median) if steady else "—",
-                      _seconds(first.median) if first else "—", note)
+        table.add_row(
+            r.feature,
+            FRAMEWORK_LABELS.get(r.framework, r.framework),
+            f"[{styles[r.status]}]{r.status.value}[/]",
+            _seconds(steady.median) if steady else "—",
+            _seconds(first.median) if first else "—",
+            note,
+        )
     return table
 
 

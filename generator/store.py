@@ -61,8 +61,16 @@ class Store:
         return path
 
 
-def cache_key(feature: Feature, framework: str, snippets_dir: Path, *, machine_id: str,
-              device: str, protocol: Protocol, framework_version: str | None) -> str:
+def cache_key(
+    feature: Feature,
+    framework: str,
+    snippets_dir: Path,
+    *,
+    machine_id: str,
+    device: str,
+    protocol: Protocol,
+    framework_version: str | None,
+) -> str:
     """Everything that can change a result. A run re-executes a snippet only when this changes."""
     digest = hashlib.sha256()
     snippet = feature.snippet_path(framework)

@@ -15,8 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true",
-                     help="Rewrite tests/golden/ from the current rendering.")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current rendering.",
+    )
+
 
 # Runs "pytorch" and "tensorflow" snippets with a stdlib module in place of the framework,
 # so runner edge cases take milliseconds. Real-framework runs are in test_starters.py.
@@ -113,10 +117,20 @@ def built_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("built") / "project"
     root.mkdir()
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    for name, ignore in (("generator", ("__pycache__",)), ("docs", ("features",)),
-                         ("snippets", ("__pycache__",))):
+    for name, ignore in (
+        ("generator", ("__pycache__",)),
+        ("docs", ("features",)),
+        ("snippets", ("__pycache__",)),
+    ):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns(*ignore))
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run([sys.executable, "-m", "generator", "build", "--quick"], cwd=root,
-                          env=env, capture_output=True, text=True, timeout=1200, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--quick"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
     return Project(root), proc

@@ -26,7 +26,7 @@ def served_site(built_site):
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format, *args):
         pass
 
 
@@ -39,8 +39,15 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -83,8 +90,11 @@ def test_site_works_offline(page, served_site):
     for path in ("/", "/features/core/autodiff/", "/methodology/"):
         page.goto(served_site + path)
         page.wait_for_load_state("networkidle")
-    outside = [url for url in page.requests if not url.startswith(served_site)
-               and not url.startswith("data:")]
+    outside = [
+        url
+        for url in page.requests
+        if not url.startswith(served_site) and not url.startswith("data:")
+    ]
     assert outside == []
     assert page.errors == []
 

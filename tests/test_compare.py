@@ -11,17 +11,37 @@ from generator.compare import equivalence, ratio, summarize
 from generator.harness import encode_output
 from generator.model import Feature, Protocol, RunResult, Status, Tolerance
 
+DEFAULT_TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)
 
-def feature(tolerance: Tolerance = Tolerance(rtol=1e-5, atol=1e-8)) -> Feature:
-    return Feature(id="f", title="F", section="Core", summary="s", timed="t",
-                   comparison=tolerance, claims=(), tags=("t",), directory=Path("."))
+
+def feature(tolerance: Tolerance = DEFAULT_TOLERANCE) -> Feature:
+    return Feature(
+        id="f",
+        title="F",
+        section="Core",
+        summary="s",
+        timed="t",
+        comparison=tolerance,
+        claims=(),
+        tags=("t",),
+        directory=Path("."),
+    )
 
 
 def result(output, framework="pytorch", status=Status.OK, inputs="abc") -> RunResult:
-    return RunResult(feature="f", framework=framework, status=status, cache_key="k",
-                     protocol=Protocol.for_mode("quick", 1), device="cpu", machine={},
-                     runtime={}, created="2026-01-01T00:00:00+00:00",
-                     output=encode_output(output), inputs_sha256=inputs)
+    return RunResult(
+        feature="f",
+        framework=framework,
+        status=status,
+        cache_key="k",
+        protocol=Protocol.for_mode("quick", 1),
+        device="cpu",
+        machine={},
+        runtime={},
+        created="2026-01-01T00:00:00+00:00",
+        output=encode_output(output),
+        inputs_sha256=inputs,
+    )
 
 
 def test_summary_of_known_samples():
@@ -89,16 +109,20 @@ def test_equivalence_mismatch_names_the_key():
 def test_equivalence_catches_different_structure_and_shapes():
     check = equivalence(feature(), result({"a": 1.0}), result({"b": 1.0}, "tensorflow"))
     assert check.verdict == "mismatch"
-    assert check.detail == ("result: PyTorch returned ['a'], TensorFlow returned ['b']; both "
-                            "sides must return the same structure.")
-    shapes = equivalence(feature(), result(np.zeros((2, 3))), result(np.zeros((3, 2)),
-                                                                      "tensorflow"))
+    assert check.detail == (
+        "result: PyTorch returned ['a'], TensorFlow returned ['b']; both "
+        "sides must return the same structure."
+    )
+    shapes = equivalence(
+        feature(), result(np.zeros((2, 3))), result(np.zeros((3, 2)), "tensorflow")
+    )
     assert shapes.detail.endswith("result: shape (2, 3) vs (3, 2)")
 
 
 def test_equivalence_nan_on_one_side_only_is_a_mismatch():
-    check = equivalence(feature(), result(np.array([1.0, np.nan])),
-                        result(np.array([1.0, 1.0]), "tensorflow"))
+    check = equivalence(
+        feature(), result(np.array([1.0, np.nan])), result(np.array([1.0, 1.0]), "tensorflow")
+    )
     assert check.verdict == "mismatch"
 
 

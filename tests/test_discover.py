@@ -49,8 +49,10 @@ def test_unknown_nested_key_gets_did_you_mean(make_project):
 def test_all_problems_of_all_features_are_reported_together(make_project):
     bad_section = FEATURE_YML.format(id="one").replace("section: Core", "section: Basics")
     missing_title = FEATURE_YML.format(id="two").replace("title: Fake feature\n", "")
-    files = {**feature_files("one", **{"feature.yml": bad_section}),
-             **feature_files("two", **{"feature.yml": missing_title})}
+    files = {
+        **feature_files("one", **{"feature.yml": bad_section}),
+        **feature_files("two", **{"feature.yml": missing_title}),
+    }
     project = make_project(files)
     with pytest.raises(ValidationError) as info:
         discover(project.snippets)
@@ -85,8 +87,9 @@ def test_yaml_syntax_error_names_the_line(make_project):
     yml = FEATURE_YML.format(id="fake") + "tags: [unclosed\n"
     project = make_project(feature_files("fake", **{"feature.yml": yml}))
     (problem,) = problems_of(project)
-    assert problem.startswith("snippets/fake/feature.yml: expected valid YAML, found a syntax "
-                              "error at line ")
+    assert problem.startswith(
+        "snippets/fake/feature.yml: expected valid YAML, found a syntax error at line "
+    )
 
 
 def test_missing_snippet_and_contract_functions(make_project):
@@ -122,8 +125,9 @@ def test_unknown_feature_on_the_command_line(make_project):
     project = make_project(feature_files("autodiff"))
     with pytest.raises(FieldGuideError) as info:
         discover(project.snippets, ["autodif"])
-    assert str(info.value) == ("No feature 'autodif' under snippets/. Did you mean 'autodiff'?\n"
-                               "Known features: autodiff.")
+    assert str(info.value) == (
+        "No feature 'autodif' under snippets/. Did you mean 'autodiff'?\nKnown features: autodiff."
+    )
 
 
 def test_repository_snippets_are_valid():
@@ -131,3 +135,14 @@ def test_repository_snippets_are_valid():
 
     features = discover(ROOT / "snippets")
     assert {f.id for f in features} >= {"autodiff", "graph-compilation", "training-loop"}
+
+
+def test_the_contributor_template_is_valid(make_project):
+    from .conftest import ROOT
+
+    files = {
+        f"snippets/your-feature-id/{p.name}": p.read_text()
+        for p in (ROOT / "snippets" / "_template").iterdir()
+    }
+    (feature,) = discover(make_project(files).snippets)
+    assert feature.id == "your-feature-id"

@@ -13,14 +13,15 @@ from generator.errors import FieldGuideError
 from generator.model import FRAMEWORK_DISTRIBUTIONS, Status
 from generator.run import RunOptions, run_features
 
-from .conftest import FEATURE_YML, FAKE_MODULES, feature_files
+from .conftest import FAKE_MODULES, FEATURE_YML, feature_files
 
 QUICK = RunOptions(mode="quick")
 
 
 def run(project, options: RunOptions = QUICK, only=None):
-    outcomes = run_features(project, discover(project.snippets, only), options,
-                            modules=FAKE_MODULES)
+    outcomes = run_features(
+        project, discover(project.snippets, only), options, modules=FAKE_MODULES
+    )
     return {(o.result.feature, o.result.framework): o for o in outcomes}
 
 
@@ -29,7 +30,11 @@ def stored(project, feature="fake", framework="pytorch"):
 
 
 def test_ok_run_records_every_phase_and_the_output(make_project):
-    project = make_project(feature_files("fake", **{"with_pytorch.py": """\
+    project = make_project(
+        feature_files(
+            "fake",
+            **{
+                "with_pytorch.py": """\
         def setup(inputs):
             print("building the state")
             return [float(v) for v in inputs["x"]]
@@ -37,7 +42,10 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
 
         def run(state):
             return {"sum": sum(state)}
-        """}))
+        """
+            },
+        )
+    )
     outcomes = run(project)
     result = outcomes["fake", "pytorch"].result
     assert outcomes["fake", "pytorch"].executed
@@ -51,10 +59,13 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
     assert result.output_text == "building the state\n"
     assert result.output["sum"]["__array__"]["shape"] == []
     assert result.inputs_sha256 == outcomes["fake", "tensorflow"].result.inputs_sha256
-    assert result.runtime["env"] == {"OMP_NUM_THREADS": str(result.protocol.threads),
-                                     "MKL_NUM_THREADS": str(result.protocol.threads)}
-    comparison = json.loads((project.results / current_machine().machine_id / "fake" /
-                             "comparison.json").read_text())
+    assert result.runtime["env"] == {
+        "OMP_NUM_THREADS": str(result.protocol.threads),
+        "MKL_NUM_THREADS": str(result.protocol.threads),
+    }
+    comparison = json.loads(
+        (project.results / current_machine().machine_id / "fake" / "comparison.json").read_text()
+    )
     assert comparison["verdict"] == "match"
 
 
@@ -100,9 +111,11 @@ def test_editing_inputs_or_metadata_reruns_both_sides(make_project):
 
 
 def test_editing_an_imported_helper_reruns_the_snippet(make_project):
-    files = feature_files("fake", **{
-        "helpers.py": "SCALE = 2.0\n",
-        "with_pytorch.py": """\
+    files = feature_files(
+        "fake",
+        **{
+            "helpers.py": "SCALE = 2.0\n",
+            "with_pytorch.py": """\
             from helpers import SCALE
 
 
@@ -112,7 +125,9 @@ def test_editing_an_imported_helper_reruns_the_snippet(make_project):
 
             def run(state):
                 return {"sum": sum(state)}
-            """})
+            """,
+        },
+    )
     project = make_project(files)
     run(project)
     (project.snippets / "fake" / "helpers.py").write_text("SCALE = 2.0  # same value\n")
@@ -128,14 +143,21 @@ def test_force_reruns_everything(make_project):
 
 
 def test_failing_snippet_is_a_status_with_the_traceback_tail(make_project):
-    project = make_project(feature_files("fake", **{"with_pytorch.py": """\
+    project = make_project(
+        feature_files(
+            "fake",
+            **{
+                "with_pytorch.py": """\
         def setup(inputs):
             return inputs
 
 
         def run(state):
             raise ValueError("shapes (3,) and (4,) not aligned")
-        """}))
+        """
+            },
+        )
+    )
     outcomes = run(project)
     failed = outcomes["fake", "pytorch"].result
     assert failed.status is Status.FAILED
@@ -146,7 +168,12 @@ def test_failing_snippet_is_a_status_with_the_traceback_tail(make_project):
 
 def test_timeout_kills_the_child_and_is_a_status(make_project):
     yml = FEATURE_YML.format(id="fake") + "timeout_s: 2\n"
-    project = make_project(feature_files("fake", **{"feature.yml": yml, "with_pytorch.py": """\
+    project = make_project(
+        feature_files(
+            "fake",
+            **{
+                "feature.yml": yml,
+                "with_pytorch.py": """\
         import time
 
 
@@ -156,14 +183,21 @@ def test_timeout_kills_the_child_and_is_a_status(make_project):
 
         def run(state):
             time.sleep(60)
-        """}))
+        """,
+            },
+        )
+    )
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.TIMEOUT
     assert result.message.startswith("Killed after 2 s (timeout_s in feature.yml).")
 
 
 def test_child_that_dies_without_a_result_is_failed_with_its_output(make_project):
-    project = make_project(feature_files("fake", **{"with_pytorch.py": """\
+    project = make_project(
+        feature_files(
+            "fake",
+            **{
+                "with_pytorch.py": """\
         import os
 
 
@@ -174,11 +208,15 @@ def test_child_that_dies_without_a_result_is_failed_with_its_output(make_project
 
         def run(state):
             pass
-        """}))
+        """
+            },
+        )
+    )
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.FAILED
-    assert result.message.startswith("The child process exited with code 3 before writing a "
-                                     "result. Last output:")
+    assert result.message.startswith(
+        "The child process exited with code 3 before writing a result. Last output:"
+    )
 
 
 def test_declared_unsupported_side_runs_no_process(make_project):
@@ -207,7 +245,8 @@ def test_failed_rerun_keeps_the_last_good_result(make_project):
     run(project)
     good = stored(project)
     (project.snippets / "fake" / "with_pytorch.py").write_text(
-        "def setup(inputs):\n    return None\n\n\ndef run(state):\n    raise RuntimeError('x')\n")
+        "def setup(inputs):\n    return None\n\n\ndef run(state):\n    raise RuntimeError('x')\n"
+    )
     run(project)
     results = store.Store(project.results, current_machine().machine_id)
     assert results.load("fake", "pytorch").status is Status.FAILED
@@ -216,23 +255,32 @@ def test_failed_rerun_keeps_the_last_good_result(make_project):
 
 def test_declared_metric_must_be_reported(make_project):
     yml = FEATURE_YML.format(id="fake") + (
-        "metrics:\n  - id: retraces\n    label: Retraces\n    unit: count\n    better: lower\n")
+        "metrics:\n  - id: retraces\n    label: Retraces\n    unit: count\n    better: lower\n"
+    )
     project = make_project(feature_files("fake", **{"feature.yml": yml}))
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.FAILED
-    assert result.message == ("metrics(state) did not report retraces, declared under 'metrics' "
-                              "in feature.yml. Make the two agree.")
+    assert result.message == (
+        "metrics(state) did not report retraces, declared under 'metrics' "
+        "in feature.yml. Make the two agree."
+    )
 
 
 def test_snippet_metrics_are_stored_per_process(make_project):
     yml = FEATURE_YML.format(id="fake") + (
         "metrics:\n  - id: artifact_bytes\n    label: Artifact\n    unit: bytes\n"
-        "    better: lower\n")
-    snippet = ("def setup(inputs):\n    return [1.0]\n\n\ndef run(state):\n    return 1.0\n\n\n"
-               "def metrics(state):\n    return {'artifact_bytes': 2048}\n")
-    project = make_project(feature_files("fake", **{"feature.yml": yml,
-                                                    "with_pytorch.py": snippet,
-                                                    "with_tensorflow.py": snippet}))
+        "    better: lower\n"
+    )
+    snippet = (
+        "def setup(inputs):\n    return [1.0]\n\n\ndef run(state):\n    return 1.0\n\n\n"
+        "def metrics(state):\n    return {'artifact_bytes': 2048}\n"
+    )
+    project = make_project(
+        feature_files(
+            "fake",
+            **{"feature.yml": yml, "with_pytorch.py": snippet, "with_tensorflow.py": snippet},
+        )
+    )
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.OK
     assert result.processes[0].metrics == {"artifact_bytes": 2048.0}

@@ -24,23 +24,39 @@ STARTERS = ("autodiff", "graph-compilation", "training-loop")
 
 def fieldguide(project, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project.root, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_build_produces_the_starter_pages(built_site):
     project, proc = built_site
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    for section, feature in (("core", "autodiff"), ("performance", "graph-compilation"),
-                             ("training", "training-loop")):
+    for section, feature in (
+        ("core", "autodiff"),
+        ("performance", "graph-compilation"),
+        ("training", "training-loop"),
+    ):
         html = (project.site / "features" / section / feature / "index.html").read_text()
         # Both content tabs, with the code of each side.
         assert ">PyTorch</label>" in html and ">TensorFlow</label>" in html
         assert "torch" in html and "tensorflow" in html
         # The equivalence verdict and the numbers table.
         assert "Same result? Yes" in html
-        for row in ("Import", "Setup", "First call", "Steady state, per call",
-                    "Peak memory (RSS)", "Lines of code"):
+        for row in (
+            "Import",
+            "Setup",
+            "First call",
+            "Steady state, per call",
+            "Peak memory (RSS)",
+            "Lines of code",
+        ):
             assert f"<td>{row}" in html, f"{feature}: no '{row}' row"
         assert f'src="../{feature}.svg"' in html
         assert (project.site / "features" / section / f"{feature}.svg").is_file()
@@ -80,8 +96,11 @@ def test_rerun_with_nothing_changed_executes_nothing_then_one_edit_reruns_one(bu
     assert not any(o.executed for o in run_features(project, features, quick))
     snippet = project.snippets / "autodiff" / "with_pytorch.py"
     snippet.write_text(snippet.read_text() + "\n# an edit\n")
-    executed = [(o.result.feature, o.result.framework)
-                for o in run_features(project, features, quick) if o.executed]
+    executed = [
+        (o.result.feature, o.result.framework)
+        for o in run_features(project, features, quick)
+        if o.executed
+    ]
     assert executed == [("autodiff", "pytorch")]
 
 
@@ -99,8 +118,13 @@ def test_snippet_runs_on_its_own(feature, framework):
     from .conftest import ROOT
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run([sys.executable, str(ROOT / "snippets" / feature /
-                                               f"with_{framework}.py")],
-                          capture_output=True, text=True, timeout=300, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "snippets" / feature / f"with_{framework}.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
