@@ -42,12 +42,16 @@ class CheckProblem:
 
 
 def check(
-    project: Project, feature_ids: list[str], options: RunOptions, console: Console
+    project: Project,
+    feature_ids: list[str],
+    options: RunOptions,
+    console: Console | None = None,
+    modules: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[list[Outcome], list[CheckProblem]]:
     """Validate metadata, quick-run, and compare outputs. Returns outcomes and problems."""
     features = discover(project.snippets, feature_ids)
     scratch = replace(project, results_dir=project.root / CHECK_RESULTS)
-    outcomes = run_features(scratch, features, options, console)
+    outcomes = run_features(scratch, features, options, console, modules)
     problems = [
         CheckProblem(
             o.result.feature,

@@ -26,6 +26,7 @@ QUANTITY_LABELS = {
     "first_call": ("First call (incl. tracing/compilation)", "s"),
     "steady": ("Steady state, per call", "s"),
     "peak_rss": ("Peak memory (RSS)", "bytes"),
+    "children_peak_rss": ("Peak memory of worker processes (RSS)", "bytes"),
 }
 
 
@@ -95,6 +96,8 @@ def per_process(result: RunResult, quantity: str) -> list[list[float]]:
             values = [p.first_call_s]
         elif quantity == "peak_rss":
             values = [float(p.peak_rss_bytes)]
+        elif quantity == "children_peak_rss":
+            values = [float(p.children_peak_rss_bytes)]
         elif quantity in p.metrics:
             values = [p.metrics[quantity]]
         else:

@@ -141,6 +141,9 @@ def _rows(
     quantities = [q for q in QUANTITIES if q not in ("output", "loc")]
     if feature.measure == "once":
         quantities.remove("steady")
+    # Only snippets that start worker processes (e.g. data-parallel training) get this row.
+    if any(p.children_peak_rss_bytes for r in shown.values() if r for p in r.processes):
+        quantities.append("children_peak_rss")
     for quantity in quantities + [m.id for m in feature.metrics]:
         groups = {fw: compare.per_process(r, quantity) if r else [] for fw, r in shown.items()}
         metric = feature.metric(quantity)

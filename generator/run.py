@@ -375,20 +375,24 @@ def _run_child(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-        )  # its own process group, so a timeout kills its workers too
+        )  # its own process group, so its worker processes can be killed with it
         began = time.monotonic()
-        while proc.poll() is None:
-            if time.monotonic() - began > feature.timeout_s:
-                _kill_group(proc)
-                return {
-                    "status": "timeout",
-                    "message": f"Killed after {feature.timeout_s:g} s (timeout_s in "
-                    f"{feature.metadata_path.name}). Make run() faster, or raise "
-                    "timeout_s if the work is meant to take this long.",
-                }
-            with contextlib.suppress(OSError):
-                on_phase((child_dir / "phase").read_text(encoding="utf-8"))
-            time.sleep(POLL_S)
+        try:
+            while proc.poll() is None:
+                if time.monotonic() - began > feature.timeout_s:
+                    return {
+                        "status": "timeout",
+                        "message": f"Killed after {feature.timeout_s:g} s (timeout_s in "
+                        f"{feature.metadata_path.name}). Make run() faster, or raise "
+                        "timeout_s if the work is meant to take this long.",
+                    }
+                with contextlib.suppress(OSError):
+                    on_phase((child_dir / "phase").read_text(encoding="utf-8"))
+                time.sleep(POLL_S)
+        finally:
+            # On timeout, Ctrl-C (the child's own session does not get the terminal's SIGINT)
+            # and normal exit alike: no worker process outlives its snippet.
+            _kill_group(proc)
     result_path = child_dir / "result.json"
     if not result_path.is_file():
         tail = _tail(log_path)
@@ -401,7 +405,7 @@ def _run_child(
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
 

@@ -309,3 +309,64 @@ def test_result_of_another_schema_version_is_refused_with_the_fix(make_project):
     )
     forced = run(project, RunOptions(mode="quick", force=True))
     assert forced["fake", "pytorch"].result.status is Status.OK
+
+
+def test_measure_once_times_only_the_first_call(make_project):
+    yml = FEATURE_YML.format(id="fake") + "measure: once\n"
+    project = make_project(feature_files("fake", **{"feature.yml": yml}))
+    (process,) = run(project)["fake", "pytorch"].result.processes
+    assert process.first_call_s > 0
+    assert (process.samples, process.warmup_calls, process.loops) == ((), 0, 0)
+
+
+def test_artifacts_go_to_workdir_and_their_size_is_a_metric(make_project):
+    yml = FEATURE_YML.format(id="fake").replace("rtol: 1.0e-9", "rtol: 0") + (
+        "metrics:\n  - id: artifact_bytes\n    label: Saved file\n    unit: bytes\n"
+        "    better: lower\n"
+    )
+    snippet = """\
+        from pathlib import Path
+
+
+        def setup(inputs, workdir):
+            return {"path": Path(workdir) / "model.bin", "x": inputs["x"]}
+
+
+        def run(state):
+            state["path"].write_bytes(state["x"].tobytes())
+            return float(state["x"].sum())
+
+
+        def metrics(state):
+            return {"artifact_bytes": state["path"].stat().st_size}
+        """
+    project = make_project(
+        feature_files(
+            "fake",
+            **{"feature.yml": yml, "with_pytorch.py": snippet, "with_tensorflow.py": snippet},
+        )
+    )
+    result = run(project)["fake", "pytorch"].result
+    assert result.status is Status.OK, result.message
+    assert result.processes[0].metrics == {"artifact_bytes": 64 * 8.0}
+
+
+def test_worker_processes_peak_memory_is_recorded(make_project):
+    snippet = """\
+        import subprocess
+        import sys
+
+
+        def setup(inputs):
+            return None
+
+
+        def run(state):
+            code = "x = bytearray(50 * 2**20)"
+            return float(subprocess.run([sys.executable, "-c", code], check=True).returncode)
+        """
+    project = make_project(
+        feature_files("fake", **{"with_pytorch.py": snippet, "with_tensorflow.py": snippet})
+    )
+    (process,) = run(project)["fake", "pytorch"].result.processes
+    assert process.children_peak_rss_bytes > 50 * 2**20

@@ -1,0 +1,42 @@
+"""`check` on stdlib-only fake snippets: what makes it fail, and what it leaves alone."""
+
+from __future__ import annotations
+
+from generator import build
+from generator.run import RunOptions
+
+from .conftest import FAKE_MODULES, feature_files
+
+QUICK = RunOptions(mode="quick")
+
+
+def test_check_fails_on_outputs_that_differ(make_project):
+    other = "def setup(inputs):\n    return None\n\n\ndef run(state):\n    return {'sum': 1.5}\n"
+    project = make_project(feature_files("fake", **{"with_tensorflow.py": other}))
+    _, problems = build.check(project, [], QUICK, modules=FAKE_MODULES)
+    (problem,) = problems
+    assert problem.feature == "fake"
+    assert problem.text.startswith("outputs differ: Outside rtol=1e-09, atol=0: sum: max |diff|")
+    assert problem.text.endswith("Fix the snippets, or the tolerance in feature.yml.")
+
+
+def test_check_fails_on_a_failing_snippet_and_passes_a_good_one(make_project):
+    broken = "def setup(inputs):\n    return None\n\n\ndef run(state):\n    1 / 0\n"
+    project = make_project(
+        {**feature_files("good"), **feature_files("bad", **{"with_pytorch.py": broken})}
+    )
+    _, problems = build.check(project, [], QUICK, modules=FAKE_MODULES)
+    assert [(p.feature, p.text) for p in problems] == [
+        (
+            "bad",
+            "pytorch failed: ZeroDivisionError: division by zero Run `fieldguide run --force "
+            "bad` to see the whole message.",
+        )
+    ]
+
+
+def test_check_never_writes_over_published_results(make_project):
+    project = make_project(feature_files("fake"))
+    build.check(project, [], QUICK, modules=FAKE_MODULES)
+    assert not project.results.exists()
+    assert (project.root / build.CHECK_RESULTS).is_dir()
