@@ -170,3 +170,15 @@ if __name__ == "__main__":
     print(f(1))
 '''
     assert logical_lines(source) == 3  # def f, b = ..., return b
+
+
+def test_mismatch_is_shown_on_the_page(rendered_project):
+    results = store.Store(rendered_project.results, "test-machine")
+    other = recorded("tensorflow", 2.0)
+    results.save(RunResult(**{**other.__dict__, "output": encode_output({"sum": 9.0})}))
+    render(rendered_project, "test-machine")
+    page = (rendered_project.generated / "core" / "fake.md").read_text()
+    assert '!!! failure "Same result? No: the two sides disagree"' in page
+    assert "Outside rtol=1e-09, atol=0: sum: max \\|diff\\| 7.75" in page
+    scoreboard = (rendered_project.generated / "_scoreboard.md").read_text()
+    assert "| [Fake feature](features/core/fake.md) | mismatch |" in scoreboard

@@ -128,3 +128,11 @@ def test_snippet_runs_on_its_own(feature, framework):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
+
+
+def test_rendering_real_results_twice_changes_nothing(built_site):
+    from generator.render import render
+
+    project, _ = built_site
+    render(project)
+    assert render(project) == []
