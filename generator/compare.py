@@ -18,6 +18,17 @@ BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261125
 # Below this many values per side a bootstrap interval means nothing: no verdict is given.
 MIN_VALUES_FOR_VERDICT = 3
+# A difference is claimed only when the 95% CI of the ratio excludes 1 AND the effect is above
+# the noise floor: at least MIN_EFFECT, and at least NOISE_FLOOR_K times the spread between
+# processes (which on a shared VM is far larger than the spread inside one process). 3x the
+# between-process CV with a 2% minimum follows asv/pyperf practice; the A/A tests in
+# tests/test_compare.py hold it to <= 5% false positives.
+MIN_EFFECT = 0.02
+NOISE_FLOOR_K = 3.0
+# Spread marks on a result: IQR / median of the steady-state samples (torch.utils.benchmark's).
+NOISY, UNSTABLE = 0.10, 0.25
+# Other processes using more than this many cores on average during a run mark it busy.
+BUSY_CORES = 0.25
 
 # Human names of the built-in quantities, in table order, with their unit.
 QUANTITY_LABELS = {
@@ -60,6 +71,7 @@ class Ratio:
     ci_low: float
     ci_high: float
     verdict: str  # "pytorch"/"tensorflow" (the side that is lower), "same", or "unknown"
+    noise_floor: float = 0.0  # relative effect below which no difference is claimed
 
     def describe(self, better: str = "lower") -> str:
         if self.verdict == "unknown":
@@ -141,11 +153,50 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     ratios = _bootstrap_medians(pytorch, rng) / _bootstrap_medians(tensorflow, rng)
     low, high = (float(x) for x in np.percentile(ratios, [2.5, 97.5]))
+    floor = noise_floor(pytorch, tensorflow)
     if min(sum(map(len, pytorch)), sum(map(len, tensorflow))) < MIN_VALUES_FOR_VERDICT:
         verdict = "unknown"
+    elif abs(np.log(value)) <= np.log1p(floor) or low <= 1 <= high:
+        verdict = "same"
     else:
-        verdict = "pytorch" if high < 1 else "tensorflow" if low > 1 else "same"
-    return Ratio(value, low, high, verdict)
+        verdict = "pytorch" if value < 1 else "tensorflow"
+    return Ratio(value, low, high, verdict, floor)
+
+
+def noise_floor(*sides: list[list[float]]) -> float:
+    """The smallest relative difference worth calling one, given how much processes differ."""
+    return max(MIN_EFFECT, NOISE_FLOOR_K * max(_process_cv(groups) for groups in sides))
+
+
+def _process_cv(groups: list[list[float]]) -> float:
+    """Coefficient of variation between per-process medians; with one process, the spread
+    inside it stands in (IQR / 1.349 estimates the standard deviation)."""
+    medians = np.array([np.median(g) for g in groups if len(g)], dtype=float)
+    if medians.size >= 2 and medians.mean() > 0:
+        return float(medians.std(ddof=1) / medians.mean())
+    values = np.asarray(groups[0], dtype=float) if groups else np.array([])
+    if values.size < 2 or np.median(values) <= 0:
+        return 0.0
+    q1, q3 = np.percentile(values, [25, 75])
+    return float((q3 - q1) / 1.349 / np.median(values))
+
+
+def noise_marks(result: RunResult) -> list[str]:
+    """Why this result's numbers deserve less trust, in words for the page; empty if none."""
+    marks = []
+    steady = summarize(per_process(result, "steady"))
+    if steady and steady.n_values >= MIN_VALUES_FOR_VERDICT:
+        spread = steady.relative_iqr
+        if spread >= NOISY:
+            word = "unstable" if spread >= UNSTABLE else "noisy"
+            marks.append(f"{word}: steady-state IQR is {spread:.0%} of the median")
+    other = result.runtime.get("other_cpu_cores")
+    if other is not None and other > BUSY_CORES:
+        marks.append(f"busy machine: other processes used {other:.2f} cores on average")
+    steal = result.runtime.get("steal_cpu_cores")
+    if steal is not None and steal > BUSY_CORES:
+        marks.append(f"busy host: {steal:.2f} cores stolen by the hypervisor on average")
+    return marks
 
 
 def _bootstrap_medians(groups: list[list[float]], rng: np.random.Generator) -> np.ndarray:

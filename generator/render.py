@@ -38,6 +38,7 @@ class Side:
     last_ok: RunResult | None  # shown, marked stale, when the latest run failed
     returned: str  # the first call's return value, printed
     loc: int | None
+    marks: tuple[str, ...] = ()  # why its numbers deserve less trust (noise, busy machine)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ def _side(
     code = path.read_text(encoding="utf-8") if path.is_file() else ""
     source = result if result and result.ok else last_ok
     returned = _format_output(compare.decode_output(source.output)) if source else ""
+    marks = tuple(compare.noise_marks(source)) if source else ()
+    if source and source.protocol.mode == "quick":
+        marks += ("quick mode: one process and few samples, not for publishing",)
     return Side(
         framework,
         FRAMEWORK_LABELS[framework],
@@ -131,6 +135,7 @@ def _side(
         last_ok,
         returned,
         logical_lines(code) if code else None,
+        marks,
     )
 
 
@@ -226,10 +231,11 @@ def _stamp(results: list[RunResult]) -> str:
         or "no SIMD flags read"
     )
     gpus = "; GPU: " + ", ".join(g["name"] for g in m["gpus"]) if m["gpus"] else ""
+    latest = {r.framework: r for r in results}  # one version per framework
     versions = "; ".join(
         f"{FRAMEWORK_LABELS[r.framework]} {r.framework_info.get('version', '?')}"
         + (f" (Keras {r.framework_info['keras']})" if r.framework_info.get("keras") else "")
-        for r in results
+        for _, r in sorted(latest.items())
     )
     p = first.protocol
     samples = f"{p.processes} process{'es' if p.processes > 1 else ''} × {p.samples} samples"
@@ -295,8 +301,9 @@ def _render_files(pages: list[FeaturePage]) -> dict[str, bytes]:
         if page.chart:
             svg_path = str(Path(page.path).with_name(page.chart))
             files[svg_path] = charts.steady_chart(page.feature, page.rows)
+    measured = [s.result for p in pages for s in p.sides if s.result and s.result.ok]
     scoreboard = env.get_template("pages/scoreboard.md.j2").render(
-        pages=pages, quantities=SCOREBOARD_QUANTITIES
+        pages=pages, quantities=SCOREBOARD_QUANTITIES, stamp=_stamp(measured)
     )
     files[SCOREBOARD] = scoreboard.encode("utf-8")
     return files

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+import psutil
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -218,6 +219,7 @@ def _run_feature(
         records: dict[str, list[dict]] = {fw: [] for fw in runnable}
         failures: dict[str, RunResult] = {}
         load_start = load_average()
+        watch = CpuWatch()
         for index in range(protocol.processes):
             # Alternate which framework goes first in each round.
             order = runnable if index % 2 == 0 else list(reversed(runnable))
@@ -260,10 +262,12 @@ def _run_feature(
                                 **base["runtime"],
                                 "load_avg_start": load_start,
                                 "load_avg_end": load_average(),
+                                **watch.report(),
                             },
                         },
                     )
         load_end = load_average()
+        machine_load = watch.report()
         for framework in runnable:
             if framework in failures:
                 done[framework] = failures[framework]
@@ -271,7 +275,12 @@ def _run_feature(
             children = records[framework]
             first = children[0]
             undeclared = _metric_problems(feature, first["metrics"])
-            runtime = {**base["runtime"], "load_avg_start": load_start, "load_avg_end": load_end}
+            runtime = {
+                **base["runtime"],
+                "load_avg_start": load_start,
+                "load_avg_end": load_end,
+                **machine_load,
+            }
             status, message = (Status.FAILED, undeclared) if undeclared else (Status.OK, "")
             done[framework] = RunResult(
                 feature.id,
@@ -290,6 +299,40 @@ def _run_feature(
     for result in done.values():
         results.save(result)
     return [done[fw] for fw in plan.stale]
+
+
+class CpuWatch:
+    """How much CPU others used while we measured: all busy CPU time on the machine, minus
+    this process's and its children's. The load average alone cannot tell our own load from
+    someone else's. Also the time the hypervisor stole from this VM."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+        self.cpu = psutil.cpu_times()
+        self.own = _own_cpu_s()
+
+    def report(self) -> dict[str, float]:
+        wall = max(time.monotonic() - self.began, 1e-9)
+        cpu = psutil.cpu_times()
+        busy = _busy_s(cpu) - _busy_s(self.cpu)
+        own = _own_cpu_s() - self.own
+        steal = getattr(cpu, "steal", 0.0) - getattr(self.cpu, "steal", 0.0)
+        return {
+            "other_cpu_cores": round(max(busy - own, 0.0) / wall, 3),
+            "steal_cpu_cores": round(steal / wall, 3),
+        }
+
+
+def _busy_s(cpu) -> float:
+    idle = sum(
+        getattr(cpu, name, 0.0) for name in ("idle", "iowait", "steal", "guest", "guest_nice")
+    )
+    return sum(cpu) - idle
+
+
+def _own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _base_fields(options: RunOptions, protocol: Protocol) -> dict:

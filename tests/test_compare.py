@@ -6,10 +6,18 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from generator.compare import equivalence, ratio, summarize
+from generator.compare import (
+    MIN_EFFECT,
+    equivalence,
+    noise_floor,
+    noise_marks,
+    ratio,
+    summarize,
+)
 from generator.harness import encode_output
-from generator.model import Feature, Protocol, RunResult, Status, Tolerance
+from generator.model import Feature, ProcessRecord, Protocol, RunResult, Status, Tolerance
 
 DEFAULT_TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)
 
@@ -144,3 +152,81 @@ def test_string_outputs_compare_exactly():
     assert same.verdict == "match"
     other = equivalence(feature(), result("a"), result("b", "tensorflow"))
     assert other.verdict == "mismatch"
+
+
+def simulated_side(rng, center: float, between_cv: float, within_cv: float, processes=3):
+    """Recorded-style samples: each process has its own offset (as on a shared VM)."""
+    return [
+        list(center * rng.normal(1.0, between_cv) * rng.normal(1.0, within_cv, 10))
+        for _ in range(processes)
+    ]
+
+
+@pytest.mark.parametrize(("between_cv", "within_cv"), [(0.01, 0.02), (0.08, 0.03), (0.2, 0.1)])
+def test_a_a_comparison_is_no_measurable_difference(between_cv, within_cv):
+    """A/A: the same distribution on both sides is called different at most 5% of the time."""
+    rng = np.random.default_rng(3)
+    trials = 300
+    false_positives = sum(
+        ratio(
+            simulated_side(rng, 1e-3, between_cv, within_cv),
+            simulated_side(rng, 1e-3, between_cv, within_cv),
+        ).verdict
+        != "same"
+        for _ in range(trials)
+    )
+    assert false_positives / trials <= 0.05
+
+
+@pytest.mark.parametrize(("between_cv", "within_cv"), [(0.01, 0.02), (0.08, 0.03)])
+def test_a_twofold_difference_is_detected_despite_process_noise(between_cv, within_cv):
+    rng = np.random.default_rng(4)
+    verdicts = [
+        ratio(
+            simulated_side(rng, 1e-3, between_cv, within_cv),
+            simulated_side(rng, 2e-3, between_cv, within_cv),
+        ).verdict
+        for _ in range(100)
+    ]
+    assert verdicts.count("pytorch") >= 95
+
+
+def test_noise_floor_grows_with_the_spread_between_processes():
+    quiet = [[1.0, 1.0], [1.01, 1.01], [0.99, 0.99]]
+    loud = [[1.0, 1.0], [1.3, 1.3], [0.7, 0.7]]
+    assert noise_floor(quiet, quiet) == pytest.approx(max(MIN_EFFECT, 3 * 0.01))
+    assert noise_floor(quiet, loud) == pytest.approx(3 * 0.3)
+    # A 20% difference inside a 30%-CV process spread is not claimed.
+    assert ratio([[1.0] * 10, [1.3] * 10, [0.7] * 10], [[1.2] * 10] * 3).verdict == "same"
+
+
+def with_samples(samples_per_process, runtime=None) -> RunResult:
+    processes = tuple(
+        ProcessRecord(
+            import_s=1.0,
+            setup_s=0.1,
+            first_call_s=0.2,
+            warmup_calls=3,
+            loops=1,
+            samples=tuple(s),
+            peak_rss_bytes=1,
+            children_peak_rss_bytes=0,
+            gpu_peak_bytes=None,
+            metrics={},
+        )
+        for s in samples_per_process
+    )
+    return RunResult(**{**result(1.0).__dict__, "processes": processes, "runtime": runtime or {}})
+
+
+def test_noise_marks():
+    steady = [[1.0, 1.0, 1.0, 1.0]] * 3
+    assert noise_marks(with_samples(steady)) == []
+    noisy = [[0.88, 0.94, 1.0, 1.06, 1.12]] * 3
+    assert noise_marks(with_samples(noisy)) == ["noisy: steady-state IQR is 12% of the median"]
+    unstable = [[0.6, 0.8, 1.0, 1.2, 1.4]] * 3
+    assert noise_marks(with_samples(unstable)) == [
+        "unstable: steady-state IQR is 40% of the median"
+    ]
+    busy = with_samples(steady, {"other_cpu_cores": 0.9, "steal_cpu_cores": 0.0})
+    assert noise_marks(busy) == ["busy machine: other processes used 0.90 cores on average"]
