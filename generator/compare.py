@@ -87,6 +87,30 @@ class Ratio:
 
 
 @dataclass(frozen=True)
+class Compilation:
+    """A compiled path against its own eager baseline, in one framework."""
+
+    first_call: Summary  # tracing + compilation + the first execution
+    compiled: Summary  # steady state, compiled
+    eager: Summary  # steady state, the same work uncompiled
+    overhead_s: float  # first call minus one steady compiled call
+    speedup: float  # eager / compiled, steady state
+    breakeven_calls: float | None  # calls until compiling has paid off; None: it never does
+
+
+def compilation(result: RunResult) -> Compilation | None:
+    first = summarize(per_process(result, "first_call"))
+    compiled = summarize(per_process(result, "steady"))
+    eager = summarize(per_process(result, "eager"))
+    if first is None or compiled is None or eager is None:
+        return None
+    overhead = first.median - compiled.median
+    saving = eager.median - compiled.median
+    breakeven = max(overhead, 0.0) / saving if saving > 0 else None
+    return Compilation(first, compiled, eager, overhead, eager.median / compiled.median, breakeven)
+
+
+@dataclass(frozen=True)
 class Equivalence:
     verdict: str  # "match", "mismatch", "not compared", "not available"
     detail: str
@@ -100,6 +124,8 @@ def per_process(result: RunResult, quantity: str) -> list[list[float]]:
     for p in result.processes:
         if quantity == "steady":
             values = list(p.samples)
+        elif quantity == "eager":
+            values = list(p.eager_samples)
         elif quantity == "import":
             values = [p.import_s]
         elif quantity == "setup":
@@ -156,7 +182,7 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
     floor = noise_floor(pytorch, tensorflow)
     if min(sum(map(len, pytorch)), sum(map(len, tensorflow))) < MIN_VALUES_FOR_VERDICT:
         verdict = "unknown"
-    elif abs(np.log(value)) <= np.log1p(floor) or low <= 1 <= high:
+    elif (value > 0 and abs(np.log(value)) <= np.log1p(floor)) or low <= 1 <= high:
         verdict = "same"
     else:
         verdict = "pytorch" if value < 1 else "tensorflow"

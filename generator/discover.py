@@ -274,6 +274,7 @@ def _metrics(value: Any, where: str, problems: list[Problem]) -> list[Metric]:
             "label": Key(True, "a label", _text),
             "unit": Key(True, "a unit (e.g. bytes, count, items/s)", _text),
             "better": Key(True, "'lower' or 'higher'", lambda v: v in ("lower", "higher")),
+            "must_be_zero": Key(False, "true or false", lambda v: isinstance(v, bool)),
         }
         before = len(problems)
         _check_keys(item, checks, where, key + ".", problems)
@@ -287,7 +288,15 @@ def _metrics(value: Any, where: str, problems: list[Problem]) -> list[Metric]:
                 )
             )
         if len(problems) == before:
-            metrics.append(Metric(item["id"], item["label"], item["unit"], item["better"]))
+            metrics.append(
+                Metric(
+                    item["id"],
+                    item["label"],
+                    item["unit"],
+                    item["better"],
+                    item.get("must_be_zero", False),
+                )
+            )
     return metrics
 
 

@@ -102,16 +102,25 @@ def measure(request: dict, report: Reporter) -> dict:
     del first
 
     warmup_calls, loops, samples = 0, 0, []
+    eager_loops, eager_samples = 0, []
+    # An optional eager(state) is the same work without compilation: its steady state is
+    # sampled alternately with run()'s, so the page can say when compiling pays off.
+    eager = getattr(snippet, "eager", None)
     if request["measure"] == "steady":
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             report("warm-up")
             warmup_calls, last = _warm_up(snippet.run, state, adapter, protocol)
             report("calibrate")
             loops = _calibrate(snippet.run, state, adapter, protocol["min_sample_s"], last)
+            if eager is not None:
+                report("eager warm-up")
+                _, last = _warm_up(eager, state, adapter, protocol)
+                eager_loops = _calibrate(eager, state, adapter, protocol["min_sample_s"], last)
             report("samples")
-            samples = [
-                _sample(snippet.run, state, adapter, loops) for _ in range(protocol["samples"])
-            ]
+            for _ in range(protocol["samples"]):
+                samples.append(_sample(snippet.run, state, adapter, loops))
+                if eager is not None:
+                    eager_samples.append(_sample(eager, state, adapter, eager_loops))
 
     report("metrics")
     metrics = _metrics(snippet, state)
@@ -123,6 +132,8 @@ def measure(request: dict, report: Reporter) -> dict:
         "warmup_calls": warmup_calls,
         "loops": loops,
         "samples": samples,
+        "eager_loops": eager_loops,
+        "eager_samples": eager_samples,
         "metrics": metrics,
         "peak_rss_bytes": _max_rss(resource.RUSAGE_SELF),
         "children_peak_rss_bytes": _max_rss(resource.RUSAGE_CHILDREN),

@@ -109,6 +109,7 @@ class Metric:
     label: str
     unit: str
     better: str  # "lower" or "higher"
+    must_be_zero: bool = False  # e.g. recompiles in steady state: non-zero fails `check`
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,8 @@ class ProcessRecord:
     children_peak_rss_bytes: int
     gpu_peak_bytes: int | None
     metrics: dict[str, float]
+    eager_loops: int = 0
+    eager_samples: tuple[float, ...] = ()  # the uncompiled baseline, if the snippet has eager()
 
 
 @dataclass(frozen=True)

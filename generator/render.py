@@ -39,6 +39,7 @@ class Side:
     returned: str  # the first call's return value, printed
     loc: int | None
     marks: tuple[str, ...] = ()  # why its numbers deserve less trust (noise, busy machine)
+    compilation: compare.Compilation | None = None  # when the snippet has an eager baseline
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,12 @@ def _side(
     marks = tuple(compare.noise_marks(source)) if source else ()
     if source and source.protocol.mode == "quick":
         marks += ("quick mode: one process and few samples, not for publishing",)
+    for metric in feature.metrics:
+        values = [v for g in compare.per_process(source, metric.id) for v in g] if source else []
+        if metric.must_be_zero and any(values):
+            marks += (
+                f"invalid steady state: {metric.label.lower()} = {max(values):g} (must be 0)",
+            )
     return Side(
         framework,
         FRAMEWORK_LABELS[framework],
@@ -136,6 +143,7 @@ def _side(
         returned,
         logical_lines(code) if code else None,
         marks,
+        compare.compilation(source) if source else None,
     )
 
 

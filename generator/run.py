@@ -489,6 +489,8 @@ def _process_record(child: dict) -> ProcessRecord:
         children_peak_rss_bytes=child["children_peak_rss_bytes"],
         gpu_peak_bytes=child["gpu_peak_bytes"],
         metrics=child["metrics"],
+        eager_loops=child["eager_loops"],
+        eager_samples=tuple(child["eager_samples"]),
     )
 
 

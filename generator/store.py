@@ -116,7 +116,15 @@ def decode(data: dict[str, Any], path: Path, feature_id: str) -> RunResult:
         fields["status"] = Status(fields["status"])
         fields["protocol"] = Protocol(**fields["protocol"])
         fields["processes"] = tuple(
-            ProcessRecord(**{**p, "samples": tuple(p["samples"])}) for p in fields["processes"]
+            ProcessRecord(
+                **{
+                    **p,
+                    "samples": tuple(p["samples"]),
+                    # Added within schema 1 with a default: older files simply have none.
+                    "eager_samples": tuple(p.get("eager_samples", ())),
+                }
+            )
+            for p in fields["processes"]
         )
         return RunResult(**fields)
     except (KeyError, TypeError, ValueError) as exc:

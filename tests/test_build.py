@@ -40,3 +40,29 @@ def test_check_never_writes_over_published_results(make_project):
     build.check(project, [], QUICK, modules=FAKE_MODULES)
     assert not project.results.exists()
     assert (project.root / build.CHECK_RESULTS).is_dir()
+
+
+def test_check_fails_when_a_must_be_zero_metric_is_not(make_project):
+    from .conftest import FEATURE_YML
+
+    yml = FEATURE_YML.format(id="fake") + (
+        "metrics:\n  - id: retraces\n    label: Retraces\n    unit: count\n"
+        "    better: lower\n    must_be_zero: true\n"
+    )
+    snippet = (
+        "def setup(inputs):\n    return {'calls': 0}\n\n\n"
+        "def run(state):\n    state['calls'] += 1\n    return 1.0\n\n\n"
+        "def metrics(state):\n    return {'retraces': 2}\n"
+    )
+    project = make_project(
+        feature_files(
+            "fake",
+            **{"feature.yml": yml, "with_pytorch.py": snippet, "with_tensorflow.py": snippet},
+        )
+    )
+    _, problems = build.check(project, [], QUICK, modules=FAKE_MODULES)
+    assert [p.text for p in problems] == [
+        f"{fw}: retraces = 2 in steady state, must be 0 (its steady-state numbers are "
+        "invalid). Make the inputs of run() stable so nothing is traced or compiled again."
+        for fw in ("pytorch", "tensorflow")
+    ]

@@ -399,3 +399,35 @@ def test_other_cpu_load_during_the_run_is_recorded(make_project):
     runtime = run(project)["fake", "pytorch"].result.runtime
     assert runtime["other_cpu_cores"] >= 0 and runtime["steal_cpu_cores"] >= 0
     assert len(runtime["load_avg_start"]) == 3
+
+
+def test_eager_baseline_is_sampled_alongside_the_compiled_path(make_project):
+    snippet = """\
+        import time
+
+
+        def setup(inputs):
+            return None
+
+
+        def run(state):
+            time.sleep(0.001)
+            return 1.0
+
+
+        def eager(state):
+            time.sleep(0.003)
+            return 1.0
+        """
+    project = make_project(
+        feature_files("fake", **{"with_pytorch.py": snippet, "with_tensorflow.py": snippet})
+    )
+    result = run(project)["fake", "pytorch"].result
+    (process,) = result.processes
+    assert len(process.eager_samples) == len(process.samples) == 3
+    assert min(process.eager_samples) >= 0.003  # sleep never returns early
+    from generator.compare import compilation
+
+    stats = compilation(result)
+    assert stats.speedup > 1.5
+    assert stats.breakeven_calls is not None and stats.breakeven_calls >= 0

@@ -21,6 +21,7 @@ def setup(inputs, device="cpu"):
     model = model.to(device).eval()
     return {
         # torch.compile is lazy: Dynamo traces and Inductor compiles on the first call.
+        "model": model,
         "compiled": torch.compile(model),
         "x": torch.from_numpy(inputs["x"]).to(device),
         "graphs_before": counters["stats"]["unique_graphs"],
@@ -30,6 +31,12 @@ def setup(inputs, device="cpu"):
 def run(state):
     with torch.no_grad():
         return state["compiled"](state["x"])
+
+
+def eager(state):
+    # The same forward pass without compilation: the baseline compiling must beat.
+    with torch.no_grad():
+        return state["model"](state["x"])
 
 
 def metrics(state):

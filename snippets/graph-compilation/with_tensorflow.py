@@ -24,12 +24,18 @@ def setup(inputs, device="cpu"):
     def forward(x):
         return model(x, training=False)
 
-    return {"forward": forward, "x": x, "device": device}
+    return {"model": model, "forward": forward, "x": x, "device": device}
 
 
 def run(state):
     with tf.device(state["device"]):
         return state["forward"](state["x"])
+
+
+def eager(state):
+    # The same forward pass without tf.function: the baseline compiling must beat.
+    with tf.device(state["device"]):
+        return state["model"](state["x"], training=False)
 
 
 def metrics(state):
