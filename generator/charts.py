@@ -6,6 +6,7 @@ import io
 from typing import TYPE_CHECKING
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -82,3 +83,49 @@ def _time_scale(largest: float) -> tuple[float, str]:
         if largest >= scale:
             return scale, unit
     return 1e-9, "nanoseconds"
+
+
+def roofline_chart(record: dict, points) -> bytes:
+    """Log-log roofline per framework with each feature's achieved steady state."""
+    from .peaks import best_peaks
+
+    intensities = np.logspace(-2, 3, 200)
+    with matplotlib.rc_context(STABLE_SVG):  # type: ignore[arg-type]
+        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+        for framework in FRAMEWORKS:
+            best = best_peaks(record, framework)
+            if "gemm_fp32_gflops" not in best or "triad_gbs" not in best:
+                continue
+            roof = np.minimum(best["gemm_fp32_gflops"], intensities * best["triad_gbs"])
+            ax.plot(intensities, roof, color=COLORS[framework], label=FRAMEWORK_LABELS[framework])
+        for point in points:
+            r = point.roofline
+            ax.scatter([r.intensity], [r.achieved_gflops], color=COLORS[point.framework], s=18)
+            ax.annotate(
+                point.title,
+                (r.intensity, r.achieved_gflops),
+                fontsize=7,
+                xytext=(4, -10),
+                textcoords="offset points",
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("arithmetic intensity (FLOP/byte)")
+        ax.set_ylabel("GFLOP/s")
+        ax.legend(frameon=False, fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def roofline_alt(points) -> str:
+    parts = [
+        f"{p.title} with {FRAMEWORK_LABELS[p.framework]} at {p.roofline.intensity:.3g} FLOP/byte "
+        f"reaches {p.roofline.achieved_gflops:.3g} GFLOP/s, {100 * p.roofline.fraction:.1f}% "
+        "of its bound"
+        for p in points
+    ]
+    return "Roofline chart of this machine; " + "; ".join(parts) + "."

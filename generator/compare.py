@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import store
+from . import peaks, store
 from .model import FRAMEWORK_LABELS, Feature, RunResult
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -339,3 +339,43 @@ def save_comparison(feature: Feature, results: store.Store) -> None:
         },
     }
     store.write_json(results.root / results.machine_id / feature.id / "comparison.json", data)
+
+
+@dataclass(frozen=True)
+class Roofline:
+    """Where one result sits against the roofline of the peaks measured in the same run."""
+
+    achieved_gflops: float
+    intensity: float  # FLOP per byte
+    peak_gflops: float  # GEMM fp32
+    bandwidth_gbs: float  # STREAM triad
+    degraded: bool  # the peaks drifted between the start and the end of the run
+
+    @property
+    def bound_gflops(self) -> float:
+        return min(self.peak_gflops, self.intensity * self.bandwidth_gbs)
+
+    @property
+    def fraction(self) -> float:
+        return self.achieved_gflops / self.bound_gflops
+
+    @property
+    def limit(self) -> str:
+        return "compute" if self.peak_gflops <= self.intensity * self.bandwidth_gbs else "memory"
+
+
+def roofline(feature: Feature, result: RunResult, peak_record: dict | None) -> Roofline | None:
+    steady = summarize(per_process(result, "steady"))
+    if feature.work is None or steady is None or not peak_record:
+        return None
+    best = peaks.best_peaks(peak_record, result.framework)
+    if "gemm_fp32_gflops" not in best or "triad_gbs" not in best:
+        return None
+    degraded = peak_record["frameworks"][result.framework]["degraded"]
+    return Roofline(
+        achieved_gflops=feature.work.flops / steady.median / 1e9,
+        intensity=feature.work.intensity,
+        peak_gflops=best["gemm_fp32_gflops"],
+        bandwidth_gbs=best["triad_gbs"],
+        degraded=bool(degraded),
+    )

@@ -26,6 +26,7 @@ from .model import (
     Feature,
     Metric,
     Tolerance,
+    Work,
     snippet_file,
 )
 
@@ -74,6 +75,16 @@ FEATURE_KEYS: dict[str, Key] = {
     ),
     "measure": Key(False, "'steady' (default) or 'once'", lambda v: v in ("steady", "once")),
     "timeout_s": Key(False, "a positive number of seconds", lambda v: _number(v) and v > 0),
+    "work": Key(
+        False,
+        "a mapping with flops and bytes, both positive numbers per run() call (YAML reads "
+        "4.0e6 as text: write 4.0e+6 or 4000000)",
+        lambda v: (
+            isinstance(v, dict)
+            and set(v) == {"flops", "bytes"}
+            and all(_number(x) and x > 0 for x in v.values())
+        ),
+    ),
 }
 CLAIM_KEYS = ("text", "quantity", "expect", "source")
 METRIC_KEYS = ("id", "label", "unit", "better")
@@ -181,6 +192,9 @@ def load_feature(folder: Path, problems: list[Problem]) -> Feature | None:
         unsupported=dict(unsupported),
         measure=data.get("measure", "steady"),
         timeout_s=float(data.get("timeout_s", 900.0)),
+        work=Work(float(data["work"]["flops"]), float(data["work"]["bytes"]))
+        if "work" in data
+        else None,
     )
 
 

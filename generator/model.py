@@ -113,6 +113,18 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Work:
+    """What one run() call must do at least: floating-point operations and bytes moved."""
+
+    flops: float
+    bytes: float
+
+    @property
+    def intensity(self) -> float:
+        return self.flops / self.bytes
+
+
+@dataclass(frozen=True)
 class Feature:
     id: str
     title: str
@@ -127,6 +139,7 @@ class Feature:
     unsupported: dict[str, str] = field(default_factory=dict)  # framework -> reason
     measure: str = "steady"  # "steady": warm-up + samples; "once": only the first call
     timeout_s: float = 900.0
+    work: Work | None = None  # declared work of one run() call, for the roofline
 
     @property
     def metadata_path(self) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts, compare, store
+from . import charts, compare, peaks, store
 from .environment import current_machine
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, QUANTITIES, Feature, Project, RunResult
 
@@ -40,6 +40,7 @@ class Side:
     loc: int | None
     marks: tuple[str, ...] = ()  # why its numbers deserve less trust (noise, busy machine)
     compilation: compare.Compilation | None = None  # when the snippet has an eager baseline
+    roofline: compare.Roofline | None = None  # when the feature declares its work
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,34 @@ def render(project: Project, machine_id: str | None = None) -> list[Path]:
     features = discover(project.snippets)
     results = store.Store(project.results, machine_id or current_machine().machine_id)
     pages = [_feature_page(f, results) for f in features]  # all reading happens here
-    files = _render_files(pages)
+    hardware = _hardware_page(pages, results)
+    files = _render_files(pages, hardware)
     return _sync(project.generated, files)
+
+
+@dataclass(frozen=True)
+class RooflinePoint:
+    title: str
+    link: str  # relative to docs/features/
+    framework: str
+    roofline: compare.Roofline
+
+
+@dataclass(frozen=True)
+class HardwarePage:
+    machine_id: str
+    record: dict | None  # the latest peak suite, or None before any default-mode run
+    points: tuple[RooflinePoint, ...]
+
+
+def _hardware_page(pages: list[FeaturePage], results: store.Store) -> HardwarePage:
+    points = tuple(
+        RooflinePoint(page.feature.title, page.path, side.framework, side.roofline)
+        for page in pages
+        for side in page.sides
+        if side.roofline
+    )
+    return HardwarePage(results.machine_id, results.load_peaks(), points)
 
 
 def _feature_page(feature: Feature, results: store.Store) -> FeaturePage:
@@ -94,7 +121,7 @@ def _feature_page(feature: Feature, results: store.Store) -> FeaturePage:
         fw: results.load_last_ok(feature.id, fw) if fw in failed else None for fw in FRAMEWORKS
     }
     shown = {fw: last_ok[fw] if fw in failed else loaded[fw] for fw in FRAMEWORKS}
-    sides = tuple(_side(feature, fw, loaded[fw], last_ok[fw]) for fw in FRAMEWORKS)
+    sides = tuple(_side(feature, fw, loaded[fw], last_ok[fw], results) for fw in FRAMEWORKS)
     rows = tuple(_rows(feature, shown, {s.framework: s.loc for s in sides}))
     equivalence = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
     claims = tuple(_claim_check(c, rows, equivalence) for c in feature.claims)
@@ -119,7 +146,11 @@ def _feature_page(feature: Feature, results: store.Store) -> FeaturePage:
 
 
 def _side(
-    feature: Feature, framework: str, result: RunResult | None, last_ok: RunResult | None
+    feature: Feature,
+    framework: str,
+    result: RunResult | None,
+    last_ok: RunResult | None,
+    results: store.Store,
 ) -> Side:
     path = feature.snippet_path(framework)
     code = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -134,6 +165,13 @@ def _side(
             marks += (
                 f"invalid steady state: {metric.label.lower()} = {max(values):g} (must be 0)",
             )
+    run_peaks = results.load_peaks(source.runtime.get("run_id")) if source else None
+    roof = compare.roofline(feature, source, run_peaks) if source else None
+    if run_peaks and framework in run_peaks["frameworks"]:
+        change = run_peaks["frameworks"][framework]["drift"]
+        if run_peaks["frameworks"][framework]["degraded"]:
+            drifted = f"{change:.0%}" if change is not None else "an unknown amount"
+            marks += (f"degraded run: the machine's peaks changed by {drifted} during it",)
     return Side(
         framework,
         FRAMEWORK_LABELS[framework],
@@ -144,6 +182,7 @@ def _side(
         logical_lines(code) if code else None,
         marks,
         compare.compilation(source) if source else None,
+        roof,
     )
 
 
@@ -300,9 +339,31 @@ def logical_lines(source: str) -> int:
     return len(lines - skipped)
 
 
-def _render_files(pages: list[FeaturePage]) -> dict[str, bytes]:
+def _render_files(pages: list[FeaturePage], hardware: HardwarePage) -> dict[str, bytes]:
     env = _environment()
     files: dict[str, bytes] = {}
+    record = hardware.record
+    frameworks = [fw for fw in FRAMEWORKS if record and fw in record["frameworks"]]
+    chart = bool(record and hardware.points)
+    files["hardware.md"] = (
+        env.get_template("pages/hardware.md.j2")
+        .render(
+            record=record,
+            machine_id=hardware.machine_id,
+            frameworks=frameworks,
+            points=hardware.points,
+            chart=chart,
+            chart_alt=charts.roofline_alt(hardware.points) if chart else "",
+            peak_keys=peaks.PEAK_KEYS,
+            gemm_n=peaks.GEMM_N,
+            stream_bytes=peaks.STREAM_ELEMENTS * 4,
+            repeats=peaks.REPEATS,
+            drift_limit=peaks.DRIFT_LIMIT,
+        )
+        .encode("utf-8")
+    )
+    if chart and record:
+        files["hardware.svg"] = charts.roofline_chart(record, hardware.points)
     for page in pages:
         text = env.get_template("pages/feature.md.j2").render(page=page)
         files[page.path] = text.encode("utf-8")

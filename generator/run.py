@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import compare, store
+from . import compare, peaks, store
 from .environment import current_machine, load_average
 from .model import (
     FRAMEWORK_LABELS,
@@ -45,6 +45,7 @@ from .model import (
 )
 
 LOG_TAIL_LINES = 30
+PEAKS_TIMEOUT_S = 300
 POLL_S = 0.1
 
 
@@ -104,16 +105,65 @@ def run_features(
     pending = [p for p in plans if p.stale]
     if not pending:
         return outcomes
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    # The peak suite brackets default-mode runs of real frameworks (not quick runs or tests).
+    measured = sorted({fw for p in pending for fw in p.stale if modules[fw][1] != "stdlib"})
+    peak_frameworks = measured if protocol.mode == "default" else []
     with _exclusive(project.results, console), _progress(console) as progress:
         total = sum(len(p.stale) * protocol.processes for p in pending)
         overall = progress.add_task("snippet processes", total=total)
+        suite = {fw: {"start": _peaks(fw, options, protocol, progress)} for fw in peak_frameworks}
         for plan in pending:
             fresh = _run_feature(
-                plan, project, options, protocol, results, modules, progress, overall
+                plan, project, options, protocol, results, modules, progress, overall, run_id
             )
             outcomes += [Outcome(r, executed=True) for r in fresh]
             compare.save_comparison(plan.feature, results)
+        for fw in peak_frameworks:
+            suite[fw]["end"] = _peaks(fw, options, protocol, progress)
+    if suite:
+        record = {"run_id": run_id, **peaks.summarize_run(suite)}
+        store.write_json(results.peaks_path(run_id), {**record, "schema_version": 1})
     return outcomes
+
+
+def _peaks(framework: str, options: RunOptions, protocol: Protocol, progress: Progress) -> dict:
+    """One framework's peak suite in a fresh process; a failure is recorded, never raised."""
+    task = progress.add_task(f"peak suite · {FRAMEWORK_LABELS[framework]}", total=None)
+    with tempfile.TemporaryDirectory(prefix="fieldguide-peaks-") as tmp:
+        request = Path(tmp) / "request.json"
+        result = Path(tmp) / "result.json"
+        request.write_text(
+            json.dumps(
+                {
+                    "framework": framework,
+                    "module": FRAMEWORK_MODULES[framework],
+                    "device": options.device,
+                    "threads": protocol.threads,
+                    "result_path": str(result),
+                }
+            ),
+            encoding="utf-8",
+        )
+        env = _child_env(framework, protocol.threads, Path(tmp))
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "generator.peaks", str(request)],
+                cwd=tmp,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=PEAKS_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout", "message": f"peak suite ran past {PEAKS_TIMEOUT_S} s"}
+        finally:
+            progress.remove_task(task)
+        if not result.is_file():
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-LOG_TAIL_LINES:])
+            return {"status": "failed", "message": tail}
+        return json.loads(result.read_text(encoding="utf-8"))
 
 
 def _plan(
@@ -166,10 +216,11 @@ def _run_feature(
     modules: dict[str, tuple[str, str]],
     progress: Progress,
     overall,
+    run_id: str,
 ) -> list[RunResult]:
     feature = plan.feature
     task = progress.add_task(feature.id, total=None)
-    base = _base_fields(options, protocol)
+    base = _base_fields(options, protocol, run_id)
     done: dict[str, RunResult] = {}
     runnable = []
     for framework in plan.stale:
@@ -335,7 +386,7 @@ def _own_cpu_s() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _base_fields(options: RunOptions, protocol: Protocol) -> dict:
+def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict:
     machine = current_machine()
     return {
         "protocol": protocol,
@@ -346,6 +397,7 @@ def _base_fields(options: RunOptions, protocol: Protocol) -> dict:
             "threads": {"intra_op": protocol.threads, "inter_op": 1},
             "env": _thread_env(protocol.threads),
             "compile_caches": "cold: a fresh Inductor/Triton cache directory per process",
+            "run_id": run_id,  # the peak suite of this run: results/<machine>/peaks/<run_id>.json
         },
     }
 
@@ -354,7 +406,7 @@ def _thread_env(threads: int) -> dict[str, str]:
     return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
 
 
-def _child_env(framework: str, threads: int, workdir: Path, project: Project) -> dict[str, str]:
+def _child_env(framework: str, threads: int, workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(_thread_env(threads))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ log noise; oneDNN stays as shipped
@@ -408,7 +460,7 @@ def _run_child(
     request_path = child_dir / "request.json"
     request_path.write_text(json.dumps(request), encoding="utf-8")
     log_path = child_dir / "output.log"
-    env = _child_env(framework, protocol.threads, child_dir, project)
+    env = _child_env(framework, protocol.threads, child_dir)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "generator.harness", str(request_path)],

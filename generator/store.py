@@ -45,6 +45,21 @@ class Store:
             return None
         return decode(read_json(path, feature_id), path, feature_id)
 
+    def peaks_path(self, run_id: str) -> Path:
+        return self.root / self.machine_id / "peaks" / f"{run_id}.json"
+
+    def load_peaks(self, run_id: str | None = None) -> dict[str, Any] | None:
+        """The peak suite of one run, or of the latest run when run_id is None."""
+        folder = self.root / self.machine_id / "peaks"
+        if run_id is None:
+            files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+            path = files[-1] if files else None
+        else:
+            path = self.peaks_path(run_id)
+        if path is None or not path.is_file():
+            return None
+        return read_json(path, "")
+
     def load_last_ok(self, feature_id: str, framework: str) -> RunResult | None:
         path = self.path(feature_id, framework, ".last-ok")
         return decode(read_json(path, feature_id), path, feature_id) if path.is_file() else None
@@ -143,6 +158,7 @@ def read_json(path: Path, feature_id: str) -> dict[str, Any]:
             "to measure again."
         ) from exc
     version = data.get("schema_version") if isinstance(data, dict) else None
+    feature_id = feature_id or "<feature>"
     if version != SCHEMA_VERSION:
         raise FieldGuideError(
             f"{path}: key 'schema_version': expected {SCHEMA_VERSION}, found {version!r}. "

@@ -31,7 +31,7 @@ def test_unknown_key_gets_did_you_mean(make_project):
     assert problems_of(project) == [
         "snippets/fake/feature.yml: key 'measured': expected one of the known keys (id, title, "
         "section, summary, timed, comparison, claims, tags, metrics, unsupported, measure, "
-        "timeout_s), found an unknown key. Did you mean 'measure'?"
+        "timeout_s, work), found an unknown key. Did you mean 'measure'?"
     ]
 
 
@@ -146,3 +146,13 @@ def test_the_contributor_template_is_valid(make_project):
     }
     (feature,) = discover(make_project(files).snippets)
     assert feature.id == "your-feature-id"
+
+
+def test_work_with_a_yaml_exponent_that_reads_as_text(make_project):
+    yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e6\n  bytes: 100\n"
+    project = make_project(feature_files("fake", **{"feature.yml": yml}))
+    assert problems_of(project) == [
+        "snippets/fake/feature.yml: key 'work': expected a mapping with flops and bytes, both "
+        "positive numbers per run() call (YAML reads 4.0e6 as text: write 4.0e+6 or 4000000), "
+        "found {'flops': '4.0e6', 'bytes': 100}."
+    ]

@@ -90,7 +90,12 @@ def test_rendering_twice_is_byte_identical_and_touches_nothing(rendered_project)
     second = render(rendered_project, "test-machine")
     assert first and second == []
     assert {p: p.read_bytes() for p in snapshot} == snapshot
-    assert sorted(p.name for p in snapshot) == ["_scoreboard.md", "fake.md", "fake.svg"]
+    assert sorted(p.name for p in snapshot) == [
+        "_scoreboard.md",
+        "fake.md",
+        "fake.svg",
+        "hardware.md",
+    ]
 
 
 def test_page_shows_numbers_verdict_and_both_tabs(rendered_project):
@@ -182,3 +187,36 @@ def test_mismatch_is_shown_on_the_page(rendered_project):
     assert "Outside rtol=1e-09, atol=0: sum: max \\|diff\\| 7.75" in page
     scoreboard = (rendered_project.generated / "_scoreboard.md").read_text()
     assert "| [Fake feature](features/core/fake.md) | mismatch |" in scoreboard
+
+
+def test_declared_work_is_placed_against_the_runs_peaks(make_project):
+    from generator.peaks import summarize_run
+
+    from .conftest import FEATURE_YML
+
+    yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+6\n  bytes: 1000000\n"
+    project = make_project(
+        {**feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+    )
+    results = store.Store(project.results, "test-machine")
+    peak = {
+        "status": "ok",
+        "gemm_fp32_gflops": 100.0,
+        "gemm_bf16_gflops": 400.0,
+        "copy_gbs": 20.0,
+        "triad_gbs": 10.0,
+    }
+    record = summarize_run({fw: {"start": peak, "end": peak} for fw in ("pytorch", "tensorflow")})
+    store.write_json(results.peaks_path("run1"), {"run_id": "run1", **record, "schema_version": 1})
+    for framework, scale in (("pytorch", 1.0), ("tensorflow", 2.0)):
+        r = recorded(framework, scale)
+        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
+    render(project, "test-machine")
+    page = (project.generated / "core" / "fake.md").read_text()
+    # 4 MFLOP in 4.08 ms = 0.98 GFLOP/s; bound min(100, 4 FLOP/byte * 10 GB/s) = 40 GFLOP/s.
+    assert "| Achieved | 0.98 GFLOP/s | 0.49 GFLOP/s | " in page
+    assert "| Roofline bound (memory-bound) | 40 GFLOP/s | 40 GFLOP/s | " in page
+    assert "| Fraction of the roofline | 2.5% | 1.2% | " in page
+    hardware = (project.generated / "hardware.md").read_text()
+    assert "| GEMM fp32 (GFLOP/s) | 100.0 | 100.0 | 100.0 | 100.0 | " in hardware
+    assert (project.generated / "hardware.svg").is_file()
