@@ -117,10 +117,11 @@ def measure(request: dict, report: Reporter) -> dict:
                 _, last = _warm_up(eager, state, adapter, protocol)
                 eager_loops = _calibrate(eager, state, adapter, protocol["min_sample_s"], last)
             report("samples")
-            for _ in range(protocol["samples"]):
-                samples.append(_sample(snippet.run, state, adapter, loops))
-                if eager is not None:
-                    eager_samples.append(_sample(eager, state, adapter, eager_loops))
+            with _gc_paused():
+                for _ in range(protocol["samples"]):
+                    samples.append(_sample(snippet.run, state, adapter, loops))
+                    if eager is not None:
+                        eager_samples.append(_sample(eager, state, adapter, eager_loops))
 
     report("metrics")
     metrics = _metrics(snippet, state)
@@ -166,16 +167,24 @@ def _calibrate(run, state, adapter, min_sample_s: float, estimate_s: float) -> i
 
 
 def _sample(run, state, adapter, loops: int) -> float:
-    """One steady-state sample: seconds per call, GC off inside the timed block."""
+    """One steady-state sample: seconds per call over `loops` back-to-back calls."""
+    adapter.sync()
+    start = time.perf_counter()
+    for _ in range(loops):
+        run(state)
+    adapter.sync()
+    return (time.perf_counter() - start) / loops
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Collect once, then keep the collector out of the samples (as timeit does). Collecting
+    before every sample instead walks the whole heap of a framework and evicts the snippet's
+    data from the caches: the next calls then run measurably slower than in steady state."""
     gc.collect()
     gc.disable()
     try:
-        adapter.sync()
-        start = time.perf_counter()
-        for _ in range(loops):
-            run(state)
-        adapter.sync()
-        return (time.perf_counter() - start) / loops
+        yield
     finally:
         gc.enable()
 
