@@ -56,6 +56,7 @@ class RunOptions:
     mode: str = "default"
     force: bool = False
     threads: int = 0  # 0: the machine's physical cores
+    peaks: bool = True  # bracket default-mode runs with the peak suite
 
     def protocol(self) -> Protocol:
         threads = self.threads or current_machine().physical_cores
@@ -108,7 +109,7 @@ def run_features(
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     # The peak suite brackets default-mode runs of real frameworks (not quick runs or tests).
     measured = sorted({fw for p in pending for fw in p.stale if modules[fw][1] != "stdlib"})
-    peak_frameworks = measured if protocol.mode == "default" else []
+    peak_frameworks = measured if protocol.mode == "default" and options.peaks else []
     with _exclusive(project.results, console), _progress(console) as progress:
         total = sum(len(p.stale) * protocol.processes for p in pending)
         overall = progress.add_task("snippet processes", total=total)

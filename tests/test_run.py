@@ -431,3 +431,28 @@ def test_eager_baseline_is_sampled_alongside_the_compiled_path(make_project):
     stats = compilation(result)
     assert stats.speedup > 1.5
     assert stats.breakeven_calls is not None and stats.breakeven_calls >= 0
+
+
+def test_a_second_run_waits_for_the_first_and_says_so(make_project):
+    import fcntl
+    import io
+    import threading
+
+    from rich.console import Console
+
+    project = make_project(feature_files("fake"))
+    project.results.mkdir()
+    buffer = io.StringIO()
+    with open(project.results / ".run.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run is measuring
+        waiting = threading.Thread(
+            target=run_features,
+            args=(project, discover(project.snippets), QUICK, Console(file=buffer), FAKE_MODULES),
+        )
+        waiting.start()
+        waiting.join(timeout=3)
+        assert waiting.is_alive(), "the second run must wait while the lock is held"
+        assert "Another fieldguide run is measuring on this machine; waiting" in buffer.getvalue()
+    waiting.join(timeout=60)
+    assert not waiting.is_alive()
+    assert stored(project).status is Status.OK
