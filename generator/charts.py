@@ -48,11 +48,7 @@ def steady_chart(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> bytes:
             ax.set_xlabel(unit)
             ax.set_title(row.label.split(" (")[0], fontsize=9)
             ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-        plt.close(fig)
-    return buffer.getvalue()
+        return _svg(fig)
 
 
 def alt_text(feature: Feature, rows: list[Row] | tuple[Row, ...]) -> str:
@@ -114,11 +110,7 @@ def roofline_chart(record: dict, points) -> bytes:
         ax.set_ylabel("GFLOP/s")
         ax.legend(frameon=False, fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-        plt.close(fig)
-    return buffer.getvalue()
+        return _svg(fig)
 
 
 def roofline_alt(points) -> str:
@@ -129,3 +121,12 @@ def roofline_alt(points) -> str:
         for p in points
     ]
     return "Roofline chart of this machine; " + "; ".join(parts) + "."
+
+
+def _svg(fig) -> bytes:
+    """The figure as SVG bytes, without the date matplotlib would embed."""
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()

@@ -288,7 +288,21 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-class TorchAdapter:
+class Adapter:
+    """What the harness needs from a framework. Subclasses convert single values."""
+
+    def leaf_to_numpy(self, value: Any) -> Any:
+        return value
+
+    def to_numpy(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: self.to_numpy(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.to_numpy(v) for v in value]
+        return self.leaf_to_numpy(value)
+
+
+class TorchAdapter(Adapter):
     """PyTorch specifics: threads, device sync, conversion to NumPy, build info."""
 
     def __init__(self, torch, device: str, threads: int):
@@ -305,13 +319,9 @@ class TorchAdapter:
         if self.device == "cuda":
             self.torch.cuda.synchronize()
 
-    def to_numpy(self, value: Any) -> Any:
+    def leaf_to_numpy(self, value: Any) -> Any:
         if isinstance(value, self.torch.Tensor):
             return value.detach().cpu().numpy()
-        if isinstance(value, dict):
-            return {k: self.to_numpy(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.to_numpy(v) for v in value]
         return value
 
     def gpu_peak_bytes(self) -> int | None:
@@ -343,7 +353,7 @@ class TorchAdapter:
         return info
 
 
-class TensorFlowAdapter:
+class TensorFlowAdapter(Adapter):
     """TensorFlow specifics. oneDNN is left as shipped and recorded."""
 
     def __init__(self, tf, device: str, threads: int):
@@ -362,13 +372,9 @@ class TensorFlowAdapter:
         if self.device == "cuda":
             self.tf.test.experimental.sync_devices()
 
-    def to_numpy(self, value: Any) -> Any:
+    def leaf_to_numpy(self, value: Any) -> Any:
         if hasattr(value, "numpy") and callable(value.numpy):
             return value.numpy()
-        if isinstance(value, dict):
-            return {k: self.to_numpy(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.to_numpy(v) for v in value]
         return value
 
     def gpu_peak_bytes(self) -> int | None:
@@ -407,7 +413,7 @@ def _version_of(module: str) -> str | None:
         return None
 
 
-class StdlibAdapter:
+class StdlibAdapter(Adapter):
     """For stdlib-only test snippets: no framework, nothing to sync."""
 
     def __init__(self, module, device: str, threads: int):
@@ -419,9 +425,6 @@ class StdlibAdapter:
     def sync(self) -> None:
         pass
 
-    def to_numpy(self, value: Any) -> Any:
-        return value
-
     def gpu_peak_bytes(self) -> int | None:
         return None
 
@@ -429,7 +432,7 @@ class StdlibAdapter:
         return {"version": sys.version.split()[0]}
 
 
-ADAPTERS: dict[str, Any] = {
+ADAPTERS: dict[str, type[Any]] = {
     "pytorch": TorchAdapter,
     "tensorflow": TensorFlowAdapter,
     "stdlib": StdlibAdapter,

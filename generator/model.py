@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +207,16 @@ class ProcessRecord:
     metrics: dict[str, float]
     eager_loops: int = 0
     eager_samples: tuple[float, ...] = ()  # the uncompiled baseline, if the snippet has eager()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProcessRecord:
+        """From a child's report or a stored result; unknown keys are ignored, and fields added
+        later within the same schema version (eager_*) take their defaults."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        for name in ("samples", "eager_samples"):
+            values[name] = tuple(values.get(name, ()))
+        return cls(**values)
 
 
 @dataclass(frozen=True)

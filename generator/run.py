@@ -341,7 +341,7 @@ def _run_feature(
                 plan.keys[framework],
                 message=message,
                 framework_info=first["framework_info"],
-                processes=tuple(_process_record(c) for c in children),
+                processes=tuple(ProcessRecord.from_dict(c) for c in children),
                 output=first["output"],
                 output_text=first["output_text"],
                 inputs_sha256=inputs_sha,
@@ -528,23 +528,6 @@ def _write_inputs(feature: Feature, workdir: Path) -> tuple[Path | None, str]:
     path = workdir / "inputs.npz"
     np.savez(path, **arrays)
     return path, digest.hexdigest()
-
-
-def _process_record(child: dict) -> ProcessRecord:
-    return ProcessRecord(
-        import_s=child["import_s"],
-        setup_s=child["setup_s"],
-        first_call_s=child["first_call_s"],
-        warmup_calls=child["warmup_calls"],
-        loops=child["loops"],
-        samples=tuple(child["samples"]),
-        peak_rss_bytes=child["peak_rss_bytes"],
-        children_peak_rss_bytes=child["children_peak_rss_bytes"],
-        gpu_peak_bytes=child["gpu_peak_bytes"],
-        metrics=child["metrics"],
-        eager_loops=child["eager_loops"],
-        eager_samples=tuple(child["eager_samples"]),
-    )
 
 
 def _metric_problems(feature: Feature, reported: dict[str, float]) -> str:

@@ -130,17 +130,7 @@ def decode(data: dict[str, Any], path: Path, feature_id: str) -> RunResult:
         fields = {k: v for k, v in data.items() if k != "schema_version"}
         fields["status"] = Status(fields["status"])
         fields["protocol"] = Protocol(**fields["protocol"])
-        fields["processes"] = tuple(
-            ProcessRecord(
-                **{
-                    **p,
-                    "samples": tuple(p["samples"]),
-                    # Added within schema 1 with a default: older files simply have none.
-                    "eager_samples": tuple(p.get("eager_samples", ())),
-                }
-            )
-            for p in fields["processes"]
-        )
+        fields["processes"] = tuple(ProcessRecord.from_dict(p) for p in fields["processes"])
         return RunResult(**fields)
     except (KeyError, TypeError, ValueError) as exc:
         raise FieldGuideError(
