@@ -108,7 +108,14 @@ def run_features(
         return outcomes
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     # The peak suite brackets default-mode runs of real frameworks (not quick runs or tests).
-    measured = sorted({fw for p in pending for fw in p.stale if modules[fw][1] != "stdlib"})
+    measured = sorted(
+        {
+            fw
+            for p in pending
+            for fw in p.stale
+            if modules[fw][1] != "stdlib" and _version(fw, modules) is not None
+        }
+    )
     peak_frameworks = measured if protocol.mode == "default" and options.peaks else []
     with _exclusive(project.results, console), _progress(console) as progress:
         total = sum(len(p.stale) * protocol.processes for p in pending)
@@ -124,7 +131,9 @@ def run_features(
             suite[fw]["end"] = _peaks(fw, options, protocol, progress)
     if suite:
         record = {"run_id": run_id, **peaks.summarize_run(suite)}
-        store.write_json(results.peaks_path(run_id), {**record, "schema_version": 1})
+        store.write_json(
+            results.peaks_path(run_id), {**record, "schema_version": store.SCHEMA_VERSION}
+        )
     return outcomes
 
 
