@@ -52,3 +52,37 @@ def test_roofline_bound_is_the_lower_of_compute_and_memory():
     assert memory_bound.fraction == pytest.approx(0.4)
     compute_bound = Roofline(50.0, 100.0, 100.0, 25.0, False)
     assert (compute_bound.bound_gflops, compute_bound.limit) == (100.0, "compute")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("framework", "module"), [("pytorch", "torch"), ("tensorflow", "tensorflow")]
+)
+def test_peak_suite_runs_with_the_real_framework(tmp_path, framework, module):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    request = tmp_path / "request.json"
+    result = tmp_path / "result.json"
+    request.write_text(
+        json.dumps(
+            {
+                "framework": framework,
+                "module": module,
+                "device": "cpu",
+                "threads": 1,
+                "result_path": str(result),
+            }
+        )
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    subprocess.run(
+        [sys.executable, "-m", "generator.peaks", str(request)], env=env, check=True, timeout=300
+    )
+    peaks = json.loads(result.read_text())
+    assert peaks["status"] == "ok", peaks
+    # Loose physical sanity: any machine that runs the frameworks beats these floors.
+    assert peaks["gemm_fp32_gflops"] > 1 and peaks["gemm_bf16_gflops"] > 0.1
+    assert peaks["copy_gbs"] > 0.5 and peaks["triad_gbs"] > 0.5
