@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from . import build as commands
+from . import questionnaire
 from .errors import FieldGuideError
 from .model import DEVICES, FRAMEWORKS, Project
 from .render import render as render_pages
@@ -148,6 +149,21 @@ def check(features: tuple[str, ...], options: RunOptions) -> None:
     if problems:
         sys.exit(1)
     console.print("All checks passed.", style="green")
+
+
+@cli.command()
+@click.option(
+    "--answers",
+    default=None,
+    metavar="ID=VALUE,...",
+    help="Answer without prompts, e.g. existing=pytorch,deploy=server,browser "
+    "(a share link's query string works too). Default: ask each question.",
+)
+@click.option("--machine", default=None, help="Use another machine's measurements (its id).")
+@user_errors
+def ask(answers: str | None, machine: str | None) -> None:
+    """Answer the framework questionnaire and print the recommendation, reasons and evidence."""
+    click.echo(questionnaire.ask(Project.find(), answers, machine))
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
-"""MkDocs hook: puts the generated scoreboard into the hand-written home page.
+"""MkDocs hook: puts generated Markdown into hand-written pages, at marker comments.
 
-The home page (docs/index.md) is hand-written; the scoreboard is generated into
-docs/features/_scoreboard.md by `fieldguide render`. A marker comment on the home page is
-replaced with it at build time. (pymdownx.snippets could include it too, but it would also
-expand `--8<--` lines inside untrusted snippet output, so it stays off.)
+The home page (docs/index.md) and the questionnaire page (docs/choose.md) are hand-written;
+the scoreboard and the questionnaire are generated into docs/features/ by `fieldguide render`.
+Each marker comment is replaced with its generated file at build time. (pymdownx.snippets could
+include them too, but it would also expand `--8<--` lines inside untrusted snippet output, so
+it stays off.)
 """
 
 from __future__ import annotations
@@ -15,11 +16,23 @@ MISSING = (
     '!!! warning "No results rendered yet"\n'
     "    Run `fieldguide build` to measure the snippets on this machine and fill this table.\n"
 )
+# marker -> (generated file under docs/features/, what to show when it is missing)
+INSERTS = {
+    MARKER: ("_scoreboard.md", MISSING),
+    "<!-- fieldguide:questionnaire -->": (
+        "_questionnaire.md",
+        '!!! warning "The questionnaire has not been generated yet"\n'
+        "    Run `fieldguide render` (or `fieldguide build`) to generate it from "
+        "docs/questionnaire.yml.\n",
+    ),
+}
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    if MARKER not in markdown:
-        return markdown
-    scoreboard = Path(config["docs_dir"]) / "features" / "_scoreboard.md"
-    text = scoreboard.read_text(encoding="utf-8") if scoreboard.is_file() else MISSING
-    return markdown.replace(MARKER, text)
+    for marker, (name, missing) in INSERTS.items():
+        if marker not in markdown:
+            continue
+        generated = Path(config["docs_dir"]) / "features" / name
+        text = generated.read_text(encoding="utf-8") if generated.is_file() else missing
+        markdown = markdown.replace(marker, text)
+    return markdown

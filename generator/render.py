@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts, compare, peaks, store
+from . import charts, compare, peaks, questionnaire, store
 from .environment import current_machine
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, QUANTITIES, Feature, Project, RunResult
 
@@ -86,6 +86,7 @@ def render(project: Project, machine_id: str | None = None) -> list[Path]:
     pages = [_feature_page(f, results) for f in features]  # all reading happens here
     hardware = _hardware_page(pages, results)
     files = _render_files(pages, hardware)
+    files.update(questionnaire.render_files(project, features, results, _environment()))
     return _sync(project.generated, files)
 
 

@@ -1,0 +1,415 @@
+"""The questionnaire in a real browser (Debian's Chromium via Playwright), on the built site.
+
+The site is the one `fieldguide build --quick` made in the `built_site` fixture, served on
+127.0.0.1. Every test fails on a console error, a page error, or a request that leaves
+127.0.0.1 (such requests are also blocked, so a CDN dependency cannot slip through).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from generator import questionnaire
+from generator.discover import discover
+from generator.environment import current_machine
+
+from .test_questionnaire import random_answers
+from .test_questionnaire_personas import PERSONAS
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PARITY_SAMPLES = 10_000
+PARITY_SEED = 20261125
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@dataclass
+class Served:
+    url: str
+    root: Path
+    server: http.server.ThreadingHTTPServer
+
+
+def serve(directory: Path) -> Served:
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Served(f"http://127.0.0.1:{server.server_address[1]}", directory, server)
+
+
+@pytest.fixture(scope="module")
+def site(built_site):
+    project, proc = built_site
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    served = serve(project.site)
+    yield served
+    served.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def rules(built_site):
+    """The rules as Python scores them for the built project: what the page must agree with."""
+    project, _ = built_site
+    features = discover(project.snippets)
+    loaded = questionnaire.load_rules(project, features)
+    return questionnaire.resolve(loaded, project, features, current_machine().machine_id)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/setup --test.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, **context_options):
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.outside, page.errors = [], []
+
+    def route(request_route):
+        url = request_route.request.url
+        if re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", url):
+            request_route.continue_()
+        else:
+            page.outside.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = open_page(browser)
+    yield page
+    page.context.close()
+
+
+def assert_clean(page) -> None:
+    assert page.outside == [], "requests left 127.0.0.1"
+    assert page.errors == [], "console or page errors"
+
+
+def headline(page) -> str:
+    return page.locator(".fg-quiz__headline").inner_text()
+
+
+def answer(page, rules, text: str) -> None:
+    """Click the labels of the answers, as a reader would."""
+    given, _ = questionnaire.parse_answers(rules, text)
+    for question_id, options in given.items():
+        question = rules.question(question_id)
+        for option_id in options:
+            page.locator(f"label[for='fg-q-{question_id}-{option_id}']").click()
+        assert question is not None
+
+
+def expected_headline(rules, text: str) -> str:
+    given, _ = questionnaire.parse_answers(rules, text)
+    return questionnaire.headline(rules, questionnaire.evaluate(rules, given))
+
+
+PHD = PERSONAS[0].answers
+
+
+def test_answering_updates_the_result_reasons_and_evidence(page, site, rules):
+    page.goto(f"{site.url}/choose/")
+    assert headline(page) == expected_headline(rules, "")
+    answer(page, rules, PHD)
+    assert headline(page) == expected_headline(rules, PHD)
+    assert headline(page).startswith("Recommendation: PyTorch, strong confidence")
+    reason = page.locator(".fg-quiz__reason", has_text="Transformers v5 and Diffusers are PyTorch")
+    assert 'because you answered "Hugging Face Transformers or Diffusers"' in reason.inner_text()
+    badge = reason.get_by_role("link", name=re.compile("^Documented, 2025-12-01"))
+    assert badge.get_attribute("href") == "https://huggingface.co/blog/transformers-v5"
+    assert page.get_by_role("heading", name="Why PyTorch").is_visible()
+    assert page.get_by_role("heading", name="When the other wins").is_visible()
+    assert_clean(page)
+
+
+def test_measured_evidence_links_to_its_feature_page_and_names_the_machine(page, site, rules):
+    page.goto(f"{site.url}/choose/?hardware=cpu-only&fast=training")
+    reason = page.locator(".fg-quiz__reason", has_text="You need small models to train quickly.")
+    text = reason.inner_text()
+    assert "Steady state, per call: PyTorch" in text and "PyTorch ÷ TensorFlow" in text
+    machine = current_machine().machine_id
+    assert f"(machine {machine}, device cpu) (quick mode: few samples)" in text
+    link = reason.locator("a.fg-quiz__evidence").first
+    link.click()
+    page.wait_for_load_state()
+    assert page.url == f"{site.url}/features/training/training-loop/#numbers"
+    assert page.locator("h2#numbers").is_visible()
+    assert_clean(page)
+
+
+def test_the_result_region_is_live_and_the_form_works_from_the_keyboard(page, site, rules):
+    page.goto(f"{site.url}/choose/")
+    live = page.locator(".fg-quiz__headline")
+    assert live.get_attribute("role") == "status" and live.get_attribute("aria-live") == "polite"
+    page.locator("#fg-q-existing-dont-know").focus()
+    page.keyboard.press("ArrowUp")  # radio groups move with the arrow keys: "Keras 3 code"
+    assert page.locator("#fg-q-existing-keras3").is_checked()
+    page.locator("#fg-q-deploy-mobile").focus()
+    page.keyboard.press("Space")  # checkboxes toggle with Space
+    assert page.locator("#fg-q-deploy-mobile").is_checked()
+    assert headline(page) == expected_headline(rules, "existing=keras3,deploy=mobile")
+    group = page.get_by_role("group", name=re.compile("What code or models do you already have"))
+    assert group.get_by_role("radio", name="PyTorch code").is_visible()
+    assert_clean(page)
+
+
+def test_dont_know_and_the_real_answers_of_a_checkbox_group_exclude_each_other(page, site):
+    page.goto(f"{site.url}/choose/")
+    page.locator("label[for='fg-q-deploy-server']").click()
+    page.locator("label[for='fg-q-deploy-dont-know']").click()
+    assert not page.locator("#fg-q-deploy-server").is_checked()
+    page.locator("label[for='fg-q-deploy-browser']").click()
+    assert not page.locator("#fg-q-deploy-dont-know").is_checked()
+    assert "deploy=browser&" in page.url
+    assert_clean(page)
+
+
+def test_answers_travel_in_the_address_and_come_back_from_it(browser, site, rules):
+    page = open_page(browser, permissions=["clipboard-read", "clipboard-write"])
+    page.goto(f"{site.url}/choose/")
+    answer(page, rules, "existing=tensorflow,deploy=mobile,browser,fast=startup")
+    expected = f"{site.url}/choose/?existing=tensorflow&deploy=mobile,browser&fast=startup"
+    assert page.url == f"{expected}&rv={rules.version}"
+    assert page.locator("#fg-quiz-link").input_value() == page.url
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Link copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == page.url
+    shown = headline(page)
+
+    again = open_page(browser)
+    again.goto(page.url)
+    assert again.locator("#fg-q-existing-tensorflow").is_checked()
+    assert again.locator("#fg-q-deploy-browser").is_checked()
+    assert again.locator("#fg-q-fast-startup").is_checked()
+    assert not again.locator("#fg-q-deploy-server").is_checked()
+    assert headline(again) == shown
+    assert again.locator(".fg-quiz__notice").count() == 0
+    assert_clean(page)
+    assert_clean(again)
+    page.context.close()
+    again.context.close()
+
+
+def test_an_older_rules_version_and_junk_in_the_link_are_reported_never_run(page, site, rules):
+    junk = "<img src=x onerror=window.pwned=1>"
+    page.goto(
+        f"{site.url}/choose/?existing={junk}&goal=research&deploy=server,{junk}"
+        f"&colour=blue&onnx=yes,no&rv=00000000"
+    )
+    notices = page.locator(".fg-quiz__notice").all_inner_texts()
+    assert notices[0].startswith("This link was made with an older version of the rules.")
+    assert notices[1] == "Parts of the link that match no question or answer were ignored (4)."
+    assert page.locator("#fg-q-goal-research").is_checked()
+    assert page.locator("#fg-q-deploy-server").is_checked()
+    assert page.locator("#fg-q-onnx-yes").is_checked()  # one answer: the first one counts
+    assert page.locator("#fg-q-existing-dont-know").is_checked()
+    assert page.evaluate("window.pwned") is None
+    assert "onerror" not in page.locator("article").inner_html()
+    assert page.url.endswith(f"?goal=research&deploy=server&onnx=yes&rv={rules.version}")
+    assert_clean(page)
+
+
+def test_navigating_away_and_back_keeps_the_answers(page, site, rules):
+    page.goto(f"{site.url}/")
+    page.get_by_role("link", name="Which framework should I use?").first.click()
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    answer(page, rules, "existing=pytorch,deploy=mobile")
+    shown = headline(page)
+    page.get_by_role("link", name="How the numbers are measured").first.click()
+    page.wait_for_load_state()
+    page.go_back()
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    assert page.locator("#fg-q-existing-pytorch").is_checked()
+    assert headline(page) == shown
+    page.get_by_role("link", name="Which framework should I use?").first.click()
+    page.wait_for_url(f"{site.url}/choose/")
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    assert headline(page) == expected_headline(rules, "")  # a fresh visit starts empty
+    assert page.locator("#fg-quiz[data-ready='true']").count() == 1
+    assert_clean(page)
+
+
+def test_without_javascript_the_rules_table_still_explains_every_answer(browser, site, rules):
+    page = open_page(browser, java_script_enabled=False)
+    page.goto(f"{site.url}/choose/")
+    assert headline(page).startswith("Your browser is not running the questionnaire's script")
+    heading = page.get_by_role("heading", name="How each answer affects the result")
+    assert heading.is_visible()
+    row = page.get_by_role("row", name=re.compile("^Hugging Face Transformers or Diffusers"))
+    assert "+4 PyTorch" in row.first.inner_text()
+    assert page.locator("a[data-evidence]").count() == len(rules.evidence)
+    assert_clean(page)
+    page.context.close()
+
+
+def test_axe_finds_no_serious_problem_in_the_questionnaire(page, site, rules):
+    axe = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
+    page.goto(f"{site.url}/choose/")
+    answer(page, rules, PHD)  # with the result panel filled in
+    page.add_script_tag(content=axe)
+    results = page.evaluate("axe.run({include: [['article']]}, {resultTypes: ['violations']})")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    assert results["testEngine"]["version"].startswith("4.")
+    assert_clean(page)
+
+
+def test_browser_and_python_scoring_agree(page, site, rules):
+    """All single answers, every persona, and a large seeded sample of answer sets (the full
+    product is about 2.7 billion), scored by the page's script and by the Python engine."""
+    page.goto(f"{site.url}/choose/")
+    on_page = json.loads(page.locator("#fg-quiz").get_attribute("data-rules"))
+    assert on_page == questionnaire.payload(rules)  # the page scores with these very rules
+    samples: list[dict[str, list[str]]] = [{}]
+    for question in rules.questions:
+        samples += [{question.id: [option.id]} for option in question.options]
+    samples += [
+        {q: list(v) for q, v in questionnaire.parse_answers(rules, p.answers)[0].items()}
+        for p in PERSONAS
+    ]
+    rng = random.Random(PARITY_SEED)
+    while len(samples) < PARITY_SAMPLES:
+        samples.append({q: list(v) for q, v in random_answers(rules, rng).items()})
+    in_browser = page.evaluate(
+        "([rules, samples]) => samples.map(a => window.FieldGuideQuiz.evaluate(rules, a))",
+        [on_page, samples],
+    )
+    links = page.evaluate(
+        "([rules, samples]) => samples.map(a => window.FieldGuideQuiz.toQuery(rules, a))",
+        [on_page, samples],
+    )
+    assert links == [questionnaire.query_string(rules, given) for given in samples]
+    differing = [
+        (given, js, py)
+        for given, js in zip(samples, in_browser, strict=True)
+        if js != (py := questionnaire.evaluate(rules, given).as_json())
+    ]
+    assert len(in_browser) == PARITY_SAMPLES
+    assert differing[:3] == []
+    outcomes = {r["outcome"] for r in in_browser}
+    assert outcomes == {"pytorch", "tensorflow", "keras3", "either"}
+    assert_clean(page)
+
+
+def test_fieldguide_ask_says_what_the_page_says(page, site, rules, built_site, monkeypatch):
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    project, _ = built_site
+    persona = PERSONAS[5]  # a tie, with reasons on both sides
+    monkeypatch.chdir(project.root)
+    printed = CliRunner().invoke(cli, ["ask", "--answers", persona.answers]).output
+    page.goto(f"{site.url}/choose/{questionnaire.query_string(rules, parse(rules, persona))}")
+    assert printed.splitlines()[0] == headline(page)
+    for section in page.locator(".fg-quiz__details h3").all_inner_texts():
+        assert f"\n{section}\n" in printed
+    for item in page.locator(".fg-quiz__reason > strong").all():
+        line = item.inner_text() + item.evaluate("n => n.nextSibling.textContent").rstrip()
+        assert f"  {line}\n" in printed
+    for flip in page.locator(".fg-quiz__flips li").all_inner_texts():
+        assert f"  {flip}\n" in printed
+    assert_clean(page)
+
+
+def parse(rules, persona):
+    return questionnaire.parse_answers(rules, persona.answers)[0]
+
+
+@pytest.fixture(scope="module")
+def instant_site(built_site, tmp_path_factory):
+    """The same site built with mkdocs-material's instant navigation, which swaps pages
+    without reloading them: the case where inline JSON scripts break and where a script must
+    set itself up through document$."""
+    project, proc = built_site
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    root = tmp_path_factory.mktemp("instant")
+    for name in ("docs", "generator"):
+        shutil.copytree(project.root / name, root / name)
+    config = (project.root / "mkdocs.yml").read_text()
+    assert "    - navigation.top\n" in config
+    (root / "mkdocs.yml").write_text(
+        config.replace("    - navigation.top\n", "    - navigation.top\n    - navigation.instant\n")
+    )
+    out = root / "site"
+    out.mkdir()
+    served = serve(out)  # the port must be known: instant navigation needs site_url to match
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=root,
+        env={**os.environ, "SITE_URL": served.url + "/", "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    yield served
+    served.server.shutdown()
+
+
+def test_instant_navigation_sets_the_questionnaire_up_on_every_visit(page, instant_site, rules):
+    site = instant_site
+    page.goto(f"{site.url}/")
+    page.evaluate("window.sameDocument = true")
+    page.get_by_role("link", name="Which framework should I use?").first.click()
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    assert page.evaluate("window.sameDocument") is True  # swapped in, not reloaded
+    answer(page, rules, "existing=pytorch,deploy=mobile")
+    shown = headline(page)
+    assert shown == expected_headline(rules, "existing=pytorch,deploy=mobile")
+    page.get_by_role("link", name="How the numbers are measured").first.click()
+    page.get_by_role("heading", name="How the numbers are measured", level=1).wait_for()
+    page.go_back()
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    assert page.evaluate("window.sameDocument") is True
+    assert page.locator("#fg-q-existing-pytorch").is_checked()
+    assert headline(page) == shown
+    answer(page, rules, "goal=research")
+    assert headline(page) == expected_headline(
+        rules, "existing=pytorch,deploy=mobile,goal=research"
+    )
+    assert page.locator("#fg-quiz").count() == 1
+    assert_clean(page)
