@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import compare, store
+from . import compare, questionnaire, store
 from .discover import discover
 from .environment import current_machine
 from .model import FRAMEWORKS, Project, Status
@@ -48,8 +48,12 @@ def check(
     console: Console | None = None,
     modules: dict[str, tuple[str, str]] | None = None,
 ) -> tuple[list[Outcome], list[CheckProblem]]:
-    """Validate metadata, quick-run, and compare outputs. Returns outcomes and problems."""
+    """Validate metadata (and the questionnaire's rules), quick-run, and compare outputs.
+    Returns outcomes and problems."""
     features = discover(project.snippets, feature_ids)
+    if questionnaire.rules_path(project).is_file():
+        # The rules cite features: validate against all of them, not just those checked now.
+        questionnaire.load_rules(project, discover(project.snippets))
     scratch = replace(project, results_dir=project.root / CHECK_RESULTS)
     outcomes = run_features(scratch, features, options, console, modules)
     problems = [

@@ -28,10 +28,15 @@ class Problem:
 class ValidationError(FieldGuideError):
     """All validation problems of a run, reported together."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(
+        self,
+        problems: list[Problem],
+        subject: str = "snippets metadata",
+        next_step: str = "Fix the files above, then run `fieldguide check` again.",
+    ):
         self.problems = problems
         count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        lines = [f"Invalid snippets metadata ({count}):"]
+        lines = [f"Invalid {subject} ({count}):"]
         lines += [f"  - {p}" for p in problems]
-        lines.append("Fix the files above, then run `fieldguide check` again.")
+        lines.append(next_step)
         super().__init__("\n".join(lines))

@@ -173,12 +173,9 @@ class RulesError(ValidationError):
     """All problems of the rules file, reported together."""
 
     def __init__(self, problems: list[Problem], source: str):
-        self.problems = problems
-        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-        lines = [f"Invalid questionnaire rules ({count}):"]
-        lines += [f"  - {p}" for p in problems]
-        lines.append(f"Fix {source}, then run `fieldguide render` again.")
-        FieldGuideError.__init__(self, "\n".join(lines))
+        super().__init__(
+            problems, "questionnaire rules", f"Fix {source}, then run `fieldguide check` again."
+        )
 
 
 def rules_path(project: Project) -> Path:

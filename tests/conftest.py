@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import re
 import shutil
 import textwrap
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -134,3 +139,81 @@ def built_site(tmp_path_factory):
         check=False,
     )
     return Project(root), proc
+
+
+# Browser tests: Debian's Chromium driven by Playwright, the built site served on 127.0.0.1.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@dataclass
+class Served:
+    url: str
+    root: Path
+    server: http.server.ThreadingHTTPServer
+
+
+def serve(directory: Path) -> Served:
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return Served(f"http://127.0.0.1:{server.server_address[1]}", directory, server)
+
+
+@pytest.fixture(scope="session")
+def site(built_site):
+    project, proc = built_site
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    served = serve(project.site)
+    yield served
+    served.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/setup --test.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, **context_options):
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.outside, page.errors = [], []
+
+    def route(request_route):
+        url = request_route.request.url
+        if re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", url):
+            request_route.continue_()
+        else:
+            page.outside.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    page = open_page(browser)
+    yield page
+    page.context.close()

@@ -66,3 +66,19 @@ def test_check_fails_when_a_must_be_zero_metric_is_not(make_project):
         "invalid). Make the inputs of run() stable so nothing is traced or compiled again."
         for fw in ("pytorch", "tensorflow")
     ]
+
+
+def test_check_validates_the_questionnaire_rules(make_project):
+    import pytest
+
+    from generator.questionnaire import RulesError
+
+    project = make_project({**feature_files("fake"), "docs/questionnaire.yml": "version: [\n"})
+    with pytest.raises(RulesError) as info:
+        build.check(project, [], QUICK, modules=FAKE_MODULES)
+    assert str(info.value).startswith(
+        "Invalid questionnaire rules (1 problem):\n  - docs/questionnaire.yml: expected valid YAML"
+    )
+    assert str(info.value).endswith(
+        "Fix docs/questionnaire.yml, then run `fieldguide check` again."
+    )

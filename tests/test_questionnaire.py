@@ -191,7 +191,7 @@ def test_every_problem_is_reported_at_once_with_file_key_expected_found_and_fix(
         "  - docs/questionnaire.yml: key 'effects': expected at least one effect that gives "
         "points to 'keras3', found none: this outcome can never win. Add one, or the outcome "
         "can never be recommended.\n"
-        "Fix docs/questionnaire.yml, then run `fieldguide render` again."
+        "Fix docs/questionnaire.yml, then run `fieldguide check` again."
     )
 
 

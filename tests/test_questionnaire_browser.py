@@ -7,8 +7,6 @@ The site is the one `fieldguide build --quick` made in the `built_site` fixture,
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import random
@@ -16,10 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import pytest
 
@@ -27,49 +22,13 @@ from generator import questionnaire
 from generator.discover import discover
 from generator.environment import current_machine
 
+from .conftest import open_page, serve
 from .test_questionnaire import random_answers
 from .test_questionnaire_personas import PERSONAS
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PARITY_SAMPLES = 10_000
 PARITY_SEED = 20261125
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-@dataclass
-class Served:
-    url: str
-    root: Path
-    server: http.server.ThreadingHTTPServer
-
-
-def serve(directory: Path) -> Served:
-    handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return Served(f"http://127.0.0.1:{server.server_address[1]}", directory, server)
-
-
-@pytest.fixture(scope="module")
-def site(built_site):
-    project, proc = built_site
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    served = serve(project.site)
-    yield served
-    served.server.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -79,44 +38,6 @@ def rules(built_site):
     features = discover(project.snippets)
     loaded = questionnaire.load_rules(project, features)
     return questionnaire.resolve(loaded, project, features, current_machine().machine_id)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed: run scripts/setup --test.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def open_page(browser, **context_options):
-    context = browser.new_context(**context_options)
-    page = context.new_page()
-    page.outside, page.errors = [], []
-
-    def route(request_route):
-        url = request_route.request.url
-        if re.match(r"^(https?://127\.0\.0\.1[:/]|data:|blob:|about:)", url):
-            request_route.continue_()
-        else:
-            page.outside.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    return page
-
-
-@pytest.fixture
-def page(browser):
-    page = open_page(browser)
-    yield page
-    page.context.close()
 
 
 def assert_clean(page) -> None:
