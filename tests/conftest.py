@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.model import Project
+from generator.harness import encode_output
+from generator.model import ProcessRecord, Project, Protocol, RunResult, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +80,65 @@ def feature_files(feature_id: str = "fake", **overrides: str) -> dict[str, str]:
     for name, text in overrides.items():
         files[f"snippets/{feature_id}/{name}"] = textwrap.dedent(text)
     return files
+
+
+# Recorded results: fixed numbers, as if measured, for rendering and scoring tests.
+MACHINE_ID = "test-machine"
+MACHINE = {
+    "machine_id": MACHINE_ID,
+    "cpu_model": "Test CPU",
+    "isa_flags": ["avx2", "fma"],
+    "physical_cores": 2,
+    "logical_cores": 4,
+    "memory_bytes": 8 * 2**30,
+    "os": "Linux 6.0",
+    "python": "CPython 3.11.7",
+    "gpus": [],
+}
+
+
+def recorded(
+    framework: str,
+    scale: float,
+    feature: str = "fake",
+    device: str = "cpu",
+    output_text: str = "",
+    status=Status.OK,
+    message: str = "",
+) -> RunResult:
+    """A result with fixed numbers, as if measured: 3 processes x 10 samples."""
+    processes = tuple(
+        ProcessRecord(
+            import_s=1.5 * scale + p * 0.01,
+            setup_s=0.002 * scale,
+            first_call_s=0.3 * scale + p * 0.001,
+            warmup_calls=3,
+            loops=8,
+            samples=tuple(0.004 * scale * (1 + 0.01 * ((i * 7 + p) % 5)) for i in range(10)),
+            peak_rss_bytes=int(400e6 * scale),
+            children_peak_rss_bytes=0,
+            gpu_peak_bytes=None,
+            metrics={},
+        )
+        for p in range(3)
+    )
+    return RunResult(
+        feature=feature,
+        framework=framework,
+        status=status,
+        cache_key="k",
+        protocol=Protocol.for_mode("default", 2),
+        device=device,
+        machine=MACHINE,
+        runtime={},
+        created="2026-11-25T12:00:00+00:00",
+        message=message,
+        framework_info={"version": "9.9.9"},
+        processes=processes if status is Status.OK else (),
+        output=encode_output({"sum": 1.25}) if status is Status.OK else None,
+        output_text=output_text,
+        inputs_sha256="same",
+    )
 
 
 @pytest.fixture

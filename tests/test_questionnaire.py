@@ -12,25 +12,13 @@ import pytest
 from generator import mkdocs_hooks, questionnaire, store
 from generator.discover import discover
 from generator.errors import FieldGuideError
-from generator.model import ProcessRecord, Project, Protocol, RunResult, Status
+from generator.model import Project
 from generator.questionnaire import DONT_KNOW, EITHER, evaluate, load_rules, resolve
 from generator.render import render
 
-from .conftest import ROOT, feature_files
+from .conftest import MACHINE_ID, ROOT, feature_files, recorded
 
 GOLDEN = Path(__file__).parent / "golden"
-MACHINE_ID = "test-machine"
-MACHINE = {
-    "machine_id": MACHINE_ID,
-    "cpu_model": "Test CPU",
-    "isa_flags": ["avx2"],
-    "physical_cores": 2,
-    "logical_cores": 4,
-    "memory_bytes": 8 * 2**30,
-    "os": "Linux 6.0",
-    "python": "CPython 3.11.7",
-    "gpus": [],
-}
 
 # A small, complete rules file for a project whose only feature is "fake" (section Core).
 RULES = """\
@@ -99,38 +87,6 @@ effects:
     points: 2
     reason: You need speed.
 """
-
-
-def recorded(framework: str, scale: float, feature: str = "fake", device: str = "cpu"):
-    """A result as if measured: 3 processes x 10 steady samples of about 4 ms x scale."""
-    processes = tuple(
-        ProcessRecord(
-            import_s=1.5 * scale + p * 0.01,
-            setup_s=0.002 * scale,
-            first_call_s=0.3 * scale + p * 0.001,
-            warmup_calls=3,
-            loops=8,
-            samples=tuple(0.004 * scale * (1 + 0.01 * ((i * 7 + p) % 5)) for i in range(10)),
-            peak_rss_bytes=int(400e6 * scale),
-            children_peak_rss_bytes=0,
-            gpu_peak_bytes=None,
-            metrics={},
-        )
-        for p in range(3)
-    )
-    return RunResult(
-        feature=feature,
-        framework=framework,
-        status=Status.OK,
-        cache_key="k",
-        protocol=Protocol.for_mode("default", 2),
-        device=device,
-        machine=MACHINE,
-        runtime={},
-        created="2026-11-25T12:00:00+00:00",
-        processes=processes,
-        inputs_sha256="same",
-    )
 
 
 @pytest.fixture

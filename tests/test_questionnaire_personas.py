@@ -18,8 +18,7 @@ from generator.discover import discover
 from generator.model import Project
 from generator.questionnaire import evaluate, load_rules, parse_answers, resolve
 
-from .conftest import ROOT
-from .test_questionnaire import MACHINE_ID, recorded
+from .conftest import MACHINE_ID, ROOT, recorded
 
 
 @dataclass(frozen=True)
