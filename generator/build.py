@@ -30,7 +30,7 @@ def build(project: Project, options: RunOptions, console: Console) -> list[Outco
     """Validate, run what is stale, render every page, then build the site with MkDocs."""
     features = discover(project.snippets)
     outcomes = run_features(project, features, options, console)
-    render(project)
+    render(project, device=options.device)
     build_site(project)
     return outcomes
 
@@ -66,7 +66,8 @@ def check(
         for o in outcomes
         if o.result.status in (Status.FAILED, Status.TIMEOUT)
     ]
-    results = store.Store(scratch.results, current_machine().machine_id)
+    key = store.results_key(current_machine().machine_id, options.device)
+    results = store.Store(scratch.results, key)
     for feature in features:
         loaded = {fw: results.load(feature.id, fw) for fw in FRAMEWORKS}
         for fw, result in loaded.items():

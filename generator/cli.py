@@ -97,10 +97,17 @@ def run(features: tuple[str, ...], options: RunOptions) -> None:
 
 @cli.command()
 @click.option("--machine", default=None, help="Render another machine's results (its id).")
+@click.option(
+    "--device",
+    type=click.Choice(DEVICES),
+    default="cpu",
+    show_default=True,
+    help="Render this machine's results on this device.",
+)
 @user_errors
-def render(machine: str | None) -> None:
+def render(machine: str | None, device: str) -> None:
     """Render the pages from stored results, without running anything."""
-    changed = render_pages(Project.find(), machine)
+    changed = render_pages(Project.find(), machine, device)
     console.print(f"Rendered pages: {len(changed)} file(s) changed under docs/features/.")
 
 

@@ -77,12 +77,15 @@ class FeaturePage:
     stamp: str
 
 
-def render(project: Project, machine_id: str | None = None) -> list[Path]:
-    """Render every page for one machine's results. Returns the files that changed."""
+def render(project: Project, machine_id: str | None = None, device: str = "cpu") -> list[Path]:
+    """Render every page for one machine's results on one device. Returns the files that
+    changed. `machine_id` may also name a results folder directly (e.g. <id>-cuda)."""
     from .discover import discover
 
     features = discover(project.snippets)
-    results = store.Store(project.results, machine_id or current_machine().machine_id)
+    results = store.Store(
+        project.results, machine_id or store.results_key(current_machine().machine_id, device)
+    )
     pages = [_feature_page(f, results) for f in features]  # all reading happens here
     hardware = _hardware_page(pages, results)
     files = _render_files(pages, hardware)

@@ -97,7 +97,7 @@ def run_features(
     console = console or Console(stderr=True)
     modules = modules or DEFAULT_MODULES
     machine = current_machine()
-    results = store.Store(project.results, machine.machine_id)
+    results = store.Store(project.results, store.results_key(machine.machine_id, options.device))
     protocol = options.protocol()
     plans = [_plan(project, f, options, protocol, results, modules) for f in features]
     outcomes: list[Outcome] = []

@@ -31,6 +31,12 @@ SCHEMA_VERSION = 1
 HARNESS_SOURCE = Path(__file__).with_name("harness.py")
 
 
+def results_key(machine_id: str, device: str) -> str:
+    """The folder of one machine's results on one device: CPU results under the machine id,
+    CUDA results beside them under <machine-id>-cuda, so neither ever overwrites the other."""
+    return machine_id if device == "cpu" else f"{machine_id}-{device}"
+
+
 class Store:
     def __init__(self, results_dir: Path, machine_id: str):
         self.root = results_dir

@@ -456,3 +456,16 @@ def test_a_second_run_waits_for_the_first_and_says_so(make_project):
     waiting.join(timeout=60)
     assert not waiting.is_alive()
     assert stored(project).status is Status.OK
+
+
+def test_cuda_results_live_beside_cpu_results_never_over_them(make_project):
+    project = make_project(feature_files("fake"))
+    run(project)
+    cuda = run(project, RunOptions(mode="quick", device="cuda"))["fake", "pytorch"].result
+    assert cuda.status is Status.SKIPPED
+    assert cuda.message.startswith("--device cuda was asked for, but json sees no CUDA device")
+    machine = current_machine().machine_id
+    assert stored(project).status is Status.OK  # the CPU result is untouched
+    cuda_store = store.Store(project.results, store.results_key(machine, "cuda"))
+    assert cuda_store.load("fake", "pytorch").status is Status.SKIPPED
+    assert (project.results / f"{machine}-cuda").is_dir()
