@@ -278,7 +278,7 @@ def _run_feature(
                 )
             runnable = []
         records: dict[str, list[dict]] = {fw: [] for fw in runnable}
-        failures: dict[str, RunResult] = {}
+        failures: dict[str, dict] = {}  # framework -> the failing child's report
         load_start = load_average()
         watch = CpuWatch()
         for index in range(protocol.processes):
@@ -310,38 +310,30 @@ def _run_feature(
                 if child.get("status") == "ok":
                     records[framework].append(child)
                 else:
-                    failures[framework] = RunResult(
-                        feature.id,
-                        framework,
-                        Status(child["status"]),
-                        plan.keys[framework],
-                        message=child.get("message", ""),
-                        framework_info=child.get("framework_info", {}),
-                        **{
-                            **base,
-                            "runtime": {
-                                **base["runtime"],
-                                "load_avg_start": load_start,
-                                "load_avg_end": load_average(),
-                                **watch.report(),
-                            },
-                        },
-                    )
-        load_end = load_average()
-        machine_load = watch.report()
+                    failures[framework] = child
+        runtime = {
+            **base["runtime"],
+            "load_avg_start": load_start,
+            "load_avg_end": load_average(),
+            **watch.report(),
+        }
+        measured = {**base, "runtime": runtime}
         for framework in runnable:
             if framework in failures:
-                done[framework] = failures[framework]
+                child = failures[framework]
+                done[framework] = RunResult(
+                    feature.id,
+                    framework,
+                    Status(child["status"]),
+                    plan.keys[framework],
+                    message=child.get("message", ""),
+                    framework_info=child.get("framework_info", {}),
+                    **measured,
+                )
                 continue
             children = records[framework]
             first = children[0]
             undeclared = _metric_problems(feature, first["metrics"])
-            runtime = {
-                **base["runtime"],
-                "load_avg_start": load_start,
-                "load_avg_end": load_end,
-                **machine_load,
-            }
             status, message = (Status.FAILED, undeclared) if undeclared else (Status.OK, "")
             done[framework] = RunResult(
                 feature.id,
@@ -354,7 +346,7 @@ def _run_feature(
                 output=first["output"],
                 output_text=first["output_text"],
                 inputs_sha256=inputs_sha,
-                **{**base, "runtime": runtime},
+                **measured,
             )
     progress.remove_task(task)
     for result in done.values():
