@@ -73,17 +73,15 @@ def check(
         for fw, result in loaded.items():
             if result is None:
                 continue
-            for metric in (m for m in feature.metrics if m.must_be_zero):
-                values = [v for g in compare.per_process(result, metric.id) for v in g]
-                if any(values):
-                    problems.append(
-                        CheckProblem(
-                            feature.id,
-                            f"{fw}: {metric.id} = {max(values):g} in steady state, must be 0 "
-                            f"(its steady-state numbers are invalid). Make the inputs of "
-                            f"run() stable so nothing is traced or compiled again.",
-                        )
+            for metric, value in compare.nonzero_required(feature, result):
+                problems.append(
+                    CheckProblem(
+                        feature.id,
+                        f"{fw}: {metric.id} = {value:g} in steady state, must be 0 "
+                        f"(its steady-state numbers are invalid). Make the inputs of "
+                        f"run() stable so nothing is traced or compiled again.",
                     )
+                )
         verdict = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
         if verdict.verdict == "mismatch":
             problems.append(

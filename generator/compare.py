@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import peaks, store
-from .model import FRAMEWORK_LABELS, Feature, RunResult
+from .model import FRAMEWORK_LABELS, Feature, Metric, RunResult
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261125
@@ -205,6 +205,17 @@ def _process_cv(groups: list[list[float]]) -> float:
         return 0.0
     q1, q3 = np.percentile(values, [25, 75])
     return float((q3 - q1) / 1.349 / np.median(values))
+
+
+def nonzero_required(feature: Feature, result: RunResult) -> list[tuple[Metric, float]]:
+    """Metrics declared must_be_zero (e.g. steady-state recompiles) that are not, with the
+    largest value any process reported."""
+    found = []
+    for metric in (m for m in feature.metrics if m.must_be_zero):
+        values = [v for g in per_process(result, metric.id) for v in g]
+        if any(values):
+            found.append((metric, max(values)))
+    return found
 
 
 def noise_marks(result: RunResult) -> list[str]:

@@ -163,13 +163,11 @@ def _side(
     marks = tuple(compare.noise_marks(source)) if source else ()
     if source and source.protocol.mode == "quick":
         marks += ("quick mode: one process and few samples, not for publishing",)
-    for metric in feature.metrics:
-        values = [v for g in compare.per_process(source, metric.id) for v in g] if source else []
-        if metric.must_be_zero and any(values):
-            marks += (
-                f"invalid steady state: {metric.label.lower()} = {max(values):g} (must be 0)",
-            )
-    run_peaks = results.load_peaks(source.runtime.get("run_id")) if source else None
+    for metric, value in compare.nonzero_required(feature, source) if source else ():
+        marks += (f"invalid steady state: {metric.label.lower()} = {value:g} (must be 0)",)
+    # Only the peaks of the result's own run: quick runs and older results have none.
+    run_id = source.runtime.get("run_id") if source else None
+    run_peaks = results.load_peaks(run_id) if run_id else None
     roof = compare.roofline(feature, source, run_peaks) if source else None
     if run_peaks and framework in run_peaks["frameworks"]:
         change = run_peaks["frameworks"][framework]["drift"]

@@ -171,3 +171,33 @@ def test_declared_work_is_placed_against_the_runs_peaks(make_project):
     hardware = (project.generated / "hardware.md").read_text()
     assert "| GEMM fp32 (GFLOP/s) | 100.0 | 100.0 | 100.0 | 100.0 | " in hardware
     assert (project.generated / "hardware.svg").is_file()
+
+
+def test_results_are_only_placed_against_the_peaks_of_their_own_run(make_project):
+    from generator.peaks import summarize_run
+
+    from .conftest import FEATURE_YML
+
+    yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+6\n  bytes: 1000000\n"
+    project = make_project(
+        {**feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+    )
+    results = store.Store(project.results, "test-machine")
+    start = {
+        "status": "ok",
+        "gemm_fp32_gflops": 100.0,
+        "gemm_bf16_gflops": 400.0,
+        "copy_gbs": 20.0,
+        "triad_gbs": 10.0,
+    }
+    end = {**start, "gemm_fp32_gflops": 50.0}  # a degraded run, but not the results' run
+    record = summarize_run({fw: {"start": start, "end": end} for fw in ("pytorch", "tensorflow")})
+    store.write_json(
+        results.peaks_path("other"), {"run_id": "other", **record, "schema_version": 1}
+    )
+    results.save(recorded("pytorch", 1.0))  # no run_id, as quick runs and older results
+    results.save(recorded("tensorflow", 2.0))
+    render(project, "test-machine")
+    page = (project.generated / "core" / "fake.md").read_text()
+    assert "## Against this machine's peaks" not in page
+    assert "degraded run" not in page
