@@ -8,12 +8,11 @@ import sys
 import click
 from rich.console import Console
 
-from . import build as commands
-from . import questionnaire
+from . import commands
 from .errors import FieldGuideError
-from .model import DEVICES, FRAMEWORKS, Project
-from .render import render as render_pages
-from .run import RunOptions, failed, summary_table
+from .model import DEVICES, FRAMEWORKS, Mode, Project
+from .report import summary_table
+from .run import RunOptions, failed
 
 console = Console(stderr=True)
 
@@ -52,7 +51,7 @@ def run_options(func):
         options = RunOptions(
             frameworks=tuple(frameworks) or FRAMEWORKS,
             device=device,
-            mode="quick" if quick else "default",
+            mode=Mode.QUICK if quick else Mode.DEFAULT,
             force=force,
             threads=threads or 0,
         )
@@ -107,7 +106,7 @@ def run(features: tuple[str, ...], options: RunOptions) -> None:
 @user_errors
 def render(machine: str | None, device: str) -> None:
     """Render the pages from stored results, without running anything."""
-    changed = render_pages(Project.find(), machine, device)
+    changed = commands.render(Project.find(), machine, device)
     console.print(f"Rendered pages: {len(changed)} file(s) changed under docs/features/.")
 
 
@@ -139,10 +138,6 @@ def build(options: RunOptions) -> None:
 @user_errors
 def check(features: tuple[str, ...], options: RunOptions) -> None:
     """Validate metadata, quick-run FEATURES (default: all), and check both sides agree."""
-    if options.mode != "quick":
-        options = RunOptions(
-            options.frameworks, options.device, "quick", options.force, options.threads
-        )
     outcomes, problems = commands.check(Project.find(), list(features), options, console)
     console.print(summary_table(outcomes))
     for problem in problems:
@@ -170,7 +165,7 @@ def check(features: tuple[str, ...], options: RunOptions) -> None:
 @user_errors
 def ask(answers: str | None, machine: str | None) -> None:
     """Answer the framework questionnaire and print the recommendation, reasons and evidence."""
-    click.echo(questionnaire.ask(Project.find(), answers, machine))
+    click.echo(commands.ask(Project.find(), answers, machine))
 
 
 def main() -> None:

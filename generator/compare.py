@@ -6,13 +6,14 @@ rendering the same results twice gives the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import enum
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import peaks, store
-from .model import FRAMEWORK_LABELS, Feature, Metric, RunResult
+from .model import FRAMEWORK_LABELS, FRAMEWORKS, QUANTITIES, Claim, Feature, Metric, RunResult
+from .peaks import PeakRecord
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261125
@@ -39,6 +40,24 @@ QUANTITY_LABELS = {
     "peak_rss": ("Peak memory (RSS)", "bytes"),
     "children_peak_rss": ("Peak memory of worker processes (RSS)", "bytes"),
 }
+
+
+class Verdict(enum.StrEnum):
+    """Which side a ratio favours: the one whose value is lower."""
+
+    PYTORCH = "pytorch"
+    TENSORFLOW = "tensorflow"
+    SAME = "same"  # no measurable difference
+    UNKNOWN = "unknown"  # too few values to tell
+
+
+class Agreement(enum.StrEnum):
+    """Whether the two sides computed the same result."""
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NOT_COMPARED = "not compared"  # declared: the outputs cannot be compared
+    NOT_AVAILABLE = "not available"  # a side has no successful result
 
 
 @dataclass(frozen=True)
@@ -70,13 +89,13 @@ class Ratio:
     value: float
     ci_low: float
     ci_high: float
-    verdict: str  # "pytorch"/"tensorflow" (the side that is lower), "same", or "unknown"
+    verdict: Verdict
     noise_floor: float = 0.0  # relative effect below which no difference is claimed
 
     def describe(self, better: str = "lower") -> str:
-        if self.verdict == "unknown":
+        if self.verdict == Verdict.UNKNOWN:
             return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
-        if self.verdict == "same":
+        if self.verdict == Verdict.SAME:
             return "equal" if self.ci_low == self.ci_high else "no measurable difference"
         winner = (
             self.verdict
@@ -112,7 +131,7 @@ def compilation(result: RunResult) -> Compilation | None:
 
 @dataclass(frozen=True)
 class Equivalence:
-    verdict: str  # "match", "mismatch", "not compared", "not available"
+    verdict: Agreement
     detail: str
     max_abs_diff: float | None = None
     max_rel_diff: float | None = None
@@ -173,7 +192,7 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
         float(np.median(np.concatenate(tensorflow))),
     )
     if medians[1] == 0:  # counts such as recompiles: a ratio is undefined, the order is not
-        verdict = "same" if medians[0] == 0 else "tensorflow"
+        verdict = Verdict.SAME if medians[0] == 0 else Verdict.TENSORFLOW
         return Ratio(float("nan"), float("nan"), float("nan"), verdict)
     value = medians[0] / medians[1]
     rng = np.random.default_rng(BOOTSTRAP_SEED)
@@ -181,11 +200,11 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
     low, high = (float(x) for x in np.percentile(ratios, [2.5, 97.5]))
     floor = noise_floor(pytorch, tensorflow)
     if min(sum(map(len, pytorch)), sum(map(len, tensorflow))) < MIN_VALUES_FOR_VERDICT:
-        verdict = "unknown"
+        verdict = Verdict.UNKNOWN
     elif (value > 0 and abs(np.log(value)) <= np.log1p(floor)) or low <= 1 <= high:
-        verdict = "same"
+        verdict = Verdict.SAME
     else:
-        verdict = "pytorch" if value < 1 else "tensorflow"
+        verdict = Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW
     return Ratio(value, low, high, verdict, floor)
 
 
@@ -261,19 +280,21 @@ def equivalence(
     """
     tolerance = feature.comparison
     if tolerance.none_reason:
-        return Equivalence("not compared", tolerance.none_reason)
+        return Equivalence(Agreement.NOT_COMPARED, tolerance.none_reason)
     if pytorch is None or tensorflow is None or not (pytorch.ok and tensorflow.ok):
-        return Equivalence("not available", "Both sides must run successfully to be compared.")
+        return Equivalence(
+            Agreement.NOT_AVAILABLE, "Both sides must run successfully to be compared."
+        )
     if pytorch.inputs_sha256 != tensorflow.inputs_sha256:
         return Equivalence(
-            "mismatch",
+            Agreement.MISMATCH,
             "The two sides were run on different inputs. Run "
             f"`fieldguide run --force {feature.id}`.",
         )
     try:
         pairs = list(_leaves(decode_output(pytorch.output), decode_output(tensorflow.output), ""))
     except ValueError as exc:
-        return Equivalence("mismatch", str(exc))
+        return Equivalence(Agreement.MISMATCH, str(exc))
     max_abs = max_rel = 0.0
     failing = []
     for where, a, b in pairs:
@@ -300,7 +321,7 @@ def equivalence(
         return Equivalence(
             "mismatch", f"Outside {bounds}: " + "; ".join(failing[:5]), max_abs, max_rel
         )
-    return Equivalence("match", f"Equal within {bounds}.", max_abs, max_rel)
+    return Equivalence(Agreement.MATCH, f"Equal within {bounds}.", max_abs, max_rel)
 
 
 def decode_output(value: Any) -> Any:
@@ -334,24 +355,6 @@ def _leaves(a: Any, b: Any, where: str):
         yield where, a, b
 
 
-def save_comparison(feature: Feature, results: store.Store) -> None:
-    """Record the equivalence verdict and observed differences beside the two results."""
-    pytorch = results.load(feature.id, "pytorch")
-    tensorflow = results.load(feature.id, "tensorflow")
-    check = equivalence(feature, pytorch, tensorflow)
-    data = {
-        "feature": feature.id,
-        "schema_version": store.SCHEMA_VERSION,
-        **asdict(check),
-        "rtol": feature.comparison.rtol,
-        "atol": feature.comparison.atol,
-        "results": {
-            fw: r.cache_key for fw, r in (("pytorch", pytorch), ("tensorflow", tensorflow)) if r
-        },
-    }
-    store.write_json(results.root / results.machine_id / feature.id / "comparison.json", data)
-
-
 @dataclass(frozen=True)
 class Roofline:
     """Where one result sits against the roofline of the peaks measured in the same run."""
@@ -375,14 +378,16 @@ class Roofline:
         return "compute" if self.peak_gflops <= self.intensity * self.bandwidth_gbs else "memory"
 
 
-def roofline(feature: Feature, result: RunResult, peak_record: dict | None) -> Roofline | None:
+def roofline(feature: Feature, result: RunResult, record: PeakRecord | None) -> Roofline | None:
+    """Against the peaks of the result's own run (`record`), when the feature declares its work."""
     steady = summarize(per_process(result, "steady"))
-    if feature.work is None or steady is None or not peak_record:
+    if feature.work is None or steady is None or record is None:
         return None
-    best = peaks.best_peaks(peak_record, result.framework)
-    if "gemm_fp32_gflops" not in best or "triad_gbs" not in best:
+    measured = record.frameworks.get(result.framework)
+    best = measured.best() if measured else {}
+    if measured is None or "gemm_fp32_gflops" not in best or "triad_gbs" not in best:
         return None
-    degraded = peak_record["frameworks"][result.framework]["degraded"]
+    degraded = measured.degraded
     return Roofline(
         achieved_gflops=feature.work.flops / steady.median / 1e9,
         intensity=feature.work.intensity,
@@ -390,3 +395,109 @@ def roofline(feature: Feature, result: RunResult, peak_record: dict | None) -> R
         bandwidth_gbs=best["triad_gbs"],
         degraded=bool(degraded),
     )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One quantity for both frameworks and their ratio: a line of a numbers table."""
+
+    quantity: str
+    label: str
+    unit: str
+    better: str
+    pytorch: Summary | None
+    tensorflow: Summary | None
+    ratio: Ratio | None
+
+
+LOC_LABEL = "Lines of code (logical, without imports)"
+
+
+def row(
+    feature: Feature, quantity: str, pytorch: RunResult | None, tensorflow: RunResult | None
+) -> Row:
+    """A measured quantity (built-in or a declared metric) of both sides."""
+    groups = [per_process(r, quantity) if r else [] for r in (pytorch, tensorflow)]
+    metric = feature.metric(quantity)
+    label, unit = QUANTITY_LABELS.get(quantity, ("", ""))
+    if metric:
+        label, unit = metric.label, metric.unit
+    return Row(
+        quantity,
+        label,
+        unit,
+        metric.better if metric else "lower",
+        summarize(groups[0]),
+        summarize(groups[1]),
+        ratio(groups[0], groups[1]),
+    )
+
+
+def loc_row(feature: Feature) -> Row | None:
+    """Lines of code, counted in the snippets: exact numbers, so the ratio has no interval."""
+    counts = [feature.snippets[fw].lines if fw in feature.snippets else 0 for fw in FRAMEWORKS]
+    if not all(counts):
+        return None
+    value = counts[0] / counts[1]
+    verdict = (
+        Verdict.SAME
+        if counts[0] == counts[1]
+        else (Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW)
+    )
+    exact = [Summary(c, c, c, c, c, c, 1, 0) for c in map(float, counts)]
+    return Row("loc", LOC_LABEL, "lines", "lower", *exact, Ratio(value, value, value, verdict))
+
+
+def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:
+    """The numbers table of a feature: every measured quantity, its metrics, lines of code."""
+    quantities = [q for q in QUANTITIES if q not in ("output", "loc")]
+    if feature.measure == "once":
+        quantities.remove("steady")
+    # Only snippets that start worker processes (e.g. data-parallel training) get this row.
+    if any(p.children_peak_rss_bytes for r in shown.values() if r for p in r.processes):
+        quantities.append("children_peak_rss")
+    table = [
+        row(feature, q, shown["pytorch"], shown["tensorflow"])
+        for q in quantities + [m.id for m in feature.metrics]
+    ]
+    loc = loc_row(feature)
+    return table + ([loc] if loc else [])
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    text: str
+    source: str | None
+    verdict: str  # "supported", "contradicted", "not measured", ...
+    evidence: str
+
+
+def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> ClaimCheck:
+    """What the measurements say of a claim people make."""
+    if claim.quantity == "output":
+        verdict = {Agreement.MATCH: "supported", Agreement.MISMATCH: "contradicted"}.get(
+            equivalence.verdict, "not measured"
+        )
+        return ClaimCheck(claim.text, claim.source, verdict, equivalence.detail)
+    found = next((r for r in table if r.quantity == claim.quantity), None)
+    if found is None or found.ratio is None:
+        return ClaimCheck(
+            claim.text,
+            claim.source,
+            "not measured",
+            "Both frameworks must have a result for this quantity.",
+        )
+    observed = found.ratio.verdict
+    if observed == Verdict.UNKNOWN:
+        verdict = "not enough samples"
+    elif claim.expect == "same":
+        verdict = "supported" if observed == Verdict.SAME else "contradicted"
+    elif observed == Verdict.SAME:
+        verdict = "no measurable difference"
+    else:
+        verdict = "supported" if observed == claim.expect else "contradicted"
+    evidence = (
+        f"{found.label}: PyTorch/TensorFlow = {found.ratio.value:.2f} "
+        f"(95% CI {found.ratio.ci_low:.2f}–{found.ratio.ci_high:.2f})."
+    )
+    return ClaimCheck(claim.text, claim.source, verdict, evidence)

@@ -15,11 +15,12 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
 import psutil
+
+from .model import Gpu, Machine
 
 # The instruction-set extensions that decide deep-learning kernel speed on CPUs.
 ISA_FLAGS = (
@@ -44,29 +45,6 @@ ISA_FLAGS = (
     "bf16",
     "i8mm",  # Arm
 )
-
-
-@dataclass(frozen=True)
-class Gpu:
-    name: str
-    memory_bytes: int
-    driver: str
-
-
-@dataclass(frozen=True)
-class Machine:
-    machine_id: str
-    cpu_model: str
-    isa_flags: tuple[str, ...]
-    physical_cores: int
-    logical_cores: int
-    memory_bytes: int
-    os: str
-    python: str
-    gpus: tuple[Gpu, ...]
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @cache

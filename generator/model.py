@@ -1,17 +1,18 @@
-"""The data the pipeline stages pass to each other: small frozen dataclasses, no loose dicts."""
+"""The data the pipeline stages pass to each other: small frozen dataclasses and enums."""
 
 from __future__ import annotations
 
 import enum
+import importlib.metadata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .text import slug
+
 FRAMEWORKS = ("pytorch", "tensorflow")
 FRAMEWORK_LABELS = {"pytorch": "PyTorch", "tensorflow": "TensorFlow"}
-# The module a snippet of each framework imports, and the distributions that provide it.
-FRAMEWORK_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow"}
-FRAMEWORK_DISTRIBUTIONS = {"pytorch": ("torch",), "tensorflow": ("tensorflow-cpu", "tensorflow")}
 
 SECTIONS = (
     "Core",
@@ -22,24 +23,76 @@ SECTIONS = (
     "Ecosystem",
     "Developer experience",
 )
-DEVICES = ("cpu", "cuda")
-MODES = ("default", "quick")
 # Quantities every run measures; a feature may add its own metrics beside them.
 QUANTITIES = ("output", "import", "setup", "first_call", "steady", "peak_rss", "loc")
+
+
+class Device(enum.StrEnum):
+    CPU = "cpu"
+    CUDA = "cuda"
+
+
+class Mode(enum.StrEnum):
+    DEFAULT = "default"  # several processes, calibrated samples: for publishing
+    QUICK = "quick"  # one process, few samples: for checks and tests
+
+
+DEVICES = tuple(d.value for d in Device)
+MODES = tuple(m.value for m in Mode)
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"  # the snippet raised; the message holds the traceback tail
+    TIMEOUT = "timeout"  # the snippet ran past its time limit
+    SKIPPED = "skipped"  # the framework (or the device) is not available here
+    UNSUPPORTED = "unsupported"  # declared in feature.yml: the framework cannot do this
+
+
+@dataclass(frozen=True)
+class Framework:
+    """How the runner starts one framework: the module its child imports, the harness adapter
+    that drives it (`module:Class`), the distributions that carry its version, and whether the
+    peak suite can measure with it. Tests pass their own (a stdlib module in place of torch)."""
+
+    name: str
+    module: str
+    adapter: str
+    distributions: tuple[str, ...]
+    peaks: bool = True
+    env: Mapping[str, str] = field(default_factory=dict)  # set in its child processes
+
+    @property
+    def label(self) -> str:
+        return FRAMEWORK_LABELS.get(self.name, self.name)
+
+    def installed_version(self) -> str | None:
+        """The installed version, read from package metadata without importing the module."""
+        for distribution in self.distributions:
+            try:
+                return importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+        return None
+
+
+ADAPTERS = "generator.child.adapters"
+INSTALLED: Mapping[str, Framework] = {
+    "pytorch": Framework("pytorch", "torch", f"{ADAPTERS}:TorchAdapter", ("torch",)),
+    "tensorflow": Framework(
+        "tensorflow",
+        "tensorflow",
+        f"{ADAPTERS}:TensorFlowAdapter",
+        ("tensorflow-cpu", "tensorflow"),
+        env={"KERAS_BACKEND": "tensorflow"},
+    ),
+}
 
 
 def snippet_file(folder: Path, framework: str) -> Path:
     """snippets/<id>/with_<framework>.py. Not "tensorflow.py": run as a script, a file of that
     name heads sys.path and shadows the real tensorflow package."""
     return folder / f"with_{framework}.py"
-
-
-class Status(str, enum.Enum):
-    OK = "ok"
-    FAILED = "failed"  # the snippet raised; the message holds the traceback tail
-    TIMEOUT = "timeout"  # the snippet ran past its time limit
-    SKIPPED = "skipped"  # the framework (or the device) is not available here
-    UNSUPPORTED = "unsupported"  # declared in feature.yml: the framework cannot do this
 
 
 @dataclass(frozen=True)
@@ -83,6 +136,11 @@ class Project:
     def site(self) -> Path:
         return self.root / "site"
 
+    @property
+    def rules(self) -> Path:
+        """The questionnaire's rules: project content, like snippets/."""
+        return self.docs / "questionnaire.yml"
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -125,6 +183,17 @@ class Work:
 
 
 @dataclass(frozen=True)
+class Snippet:
+    """One framework's snippet file, read once by discover."""
+
+    framework: str
+    path: Path
+    code: str
+    lines: int  # logical lines, without imports (text.logical_lines)
+    helpers: tuple[Path, ...]  # project files it imports: editing one re-runs it
+
+
+@dataclass(frozen=True)
 class Feature:
     id: str
     title: str
@@ -140,6 +209,7 @@ class Feature:
     measure: str = "steady"  # "steady": warm-up + samples; "once": only the first call
     timeout_s: float = 900.0
     work: Work | None = None  # declared work of one run() call, for the roofline
+    snippets: Mapping[str, Snippet] = field(default_factory=dict)  # framework -> its snippet
 
     @property
     def metadata_path(self) -> Path:
@@ -148,6 +218,11 @@ class Feature:
     @property
     def inputs_path(self) -> Path:
         return self.directory / "inputs.py"
+
+    @property
+    def page_path(self) -> str:
+        """The feature's page, relative to docs/features/."""
+        return f"{slug(self.section)}/{self.id}.md"
 
     def snippet_path(self, framework: str) -> Path:
         return snippet_file(self.directory, framework)
@@ -218,6 +293,39 @@ class ProcessRecord:
             values[name] = tuple(values.get(name, ()))
         return cls(**values)
 
+    @classmethod
+    def from_measured(cls, measured: Any) -> ProcessRecord:
+        """From a child's `records.Measured` (the same fields)."""
+        return cls(**{f.name: getattr(measured, f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Gpu:
+    name: str
+    memory_bytes: int
+    driver: str
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The hardware class a result was measured on (environment.current_machine)."""
+
+    machine_id: str
+    cpu_model: str
+    isa_flags: tuple[str, ...]
+    physical_cores: int
+    logical_cores: int
+    memory_bytes: int
+    os: str
+    python: str
+    gpus: tuple[Gpu, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Machine:
+        values = {**data, "isa_flags": tuple(data["isa_flags"])}
+        values["gpus"] = tuple(Gpu(**g) for g in data["gpus"])
+        return cls(**values)
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -229,13 +337,13 @@ class RunResult:
     cache_key: str
     protocol: Protocol
     device: str
-    machine: dict[str, Any]  # environment.Machine as data, frozen at run time
+    machine: Machine  # frozen at run time
     runtime: dict[str, Any]  # thread settings, env vars, load average at start and end
     created: str  # UTC, ISO 8601
     message: str = ""  # why the status is not ok (traceback tail, timeout, reason)
     framework_info: dict[str, Any] = field(default_factory=dict)  # read inside the child
     processes: tuple[ProcessRecord, ...] = ()
-    output: Any = None  # the first call's return value, encoded by harness.encode_output
+    output: Any = None  # the first call's return value, encoded by the harness
     output_text: str = ""  # what setup and the first call printed
     inputs_sha256: str = ""
 

@@ -8,55 +8,50 @@ Failures become statuses; a run never crashes because a snippet did.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
-import json
 import os
 import runpy
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from . import compare, peaks, store
+from . import peaks
+from .child.records import Sampling, SnippetReport, SnippetRequest
 from .environment import current_machine, load_average
+from .launch import child_env, launch, thread_env
 from .model import (
-    FRAMEWORK_LABELS,
-    FRAMEWORK_MODULES,
     FRAMEWORKS,
+    INSTALLED,
     Feature,
+    Framework,
+    Mode,
     ProcessRecord,
-    Project,
     Protocol,
     RunResult,
     Status,
 )
+from .store import Store, cache_key
 
-LOG_TAIL_LINES = 30
-PEAKS_TIMEOUT_S = 300
-POLL_S = 0.1
+# A timeout may be the machine's fault, so a timed-out result is measured again next time.
+REUSABLE = (Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
 
 
 @dataclass(frozen=True)
 class RunOptions:
     frameworks: tuple[str, ...] = FRAMEWORKS
     device: str = "cpu"
-    mode: str = "default"
+    mode: str = Mode.DEFAULT
     force: bool = False
     threads: int = 0  # 0: the machine's physical cores
-    peaks: bool = True  # bracket default-mode runs with the peak suite
 
     def protocol(self) -> Protocol:
         threads = self.threads or current_machine().physical_cores
@@ -81,182 +76,122 @@ class Plan:
     cached: list[RunResult] = field(default_factory=list)
 
 
-# Test seam: which module a framework's child imports and which harness adapter drives it.
-# Tests point a framework at a stdlib module to exercise runner edge cases in milliseconds.
-DEFAULT_MODULES = {fw: (FRAMEWORK_MODULES[fw], fw) for fw in FRAMEWORKS}
+@dataclass(frozen=True)
+class Context:
+    """What every snippet process of one run shares."""
+
+    options: RunOptions
+    protocol: Protocol
+    frameworks: Mapping[str, Framework]
+    run_id: str
+    base: dict[str, Any]  # the RunResult fields every result of this run has
 
 
 def run_features(
-    project: Project,
     features: list[Feature],
     options: RunOptions,
+    store: Store,
     console: Console | None = None,
-    modules: dict[str, tuple[str, str]] | None = None,
+    frameworks: Mapping[str, Framework] = INSTALLED,
 ) -> list[Outcome]:
-    """Run what is stale (or everything with --force), store each result, return all outcomes."""
+    """Run what is stale (or everything with --force), store each result, return all outcomes.
+    `frameworks` says how to start each framework's children (tests pass stdlib stand-ins)."""
     console = console or Console(stderr=True)
-    modules = modules or DEFAULT_MODULES
-    machine = current_machine()
-    results = store.Store(project.results, store.results_key(machine.machine_id, options.device))
     protocol = options.protocol()
-    plans = [_plan(project, f, options, protocol, results, modules) for f in features]
-    outcomes: list[Outcome] = []
-    for plan in plans:
-        outcomes += [Outcome(r, executed=False) for r in plan.cached]
+    plans = [_plan(f, options, protocol, store, frameworks) for f in features]
+    outcomes = [Outcome(r, executed=False) for p in plans for r in p.cached]
     pending = [p for p in plans if p.stale]
     if not pending:
         return outcomes
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    # The peak suite brackets default-mode runs of real frameworks (not quick runs or tests).
-    measured = sorted(
+    context = Context(
+        options, protocol, frameworks, run_id, _base_fields(options, protocol, run_id)
+    )
+    # The peak suite brackets default-mode runs of the frameworks that have one.
+    suite = sorted(
         {
             fw
             for p in pending
             for fw in p.stale
-            if modules[fw][1] != "stdlib" and _version(fw, modules) is not None
+            if frameworks[fw].peaks and frameworks[fw].installed_version() is not None
         }
+        if protocol.mode == Mode.DEFAULT
+        else ()
     )
-    peak_frameworks = measured if protocol.mode == "default" and options.peaks else []
-    with _exclusive(project.results, console), _progress(console) as progress:
+    with store.exclusive(lambda: console.print(WAITING)), _progress(console) as progress:
         total = sum(len(p.stale) * protocol.processes for p in pending)
         overall = progress.add_task("snippet processes", total=total)
-        suite = {fw: {"start": _peaks(fw, options, protocol, progress)} for fw in peak_frameworks}
+        start = {fw: _peak_phase(fw, context, progress) for fw in suite}
         for plan in pending:
-            fresh = _run_feature(
-                plan, project, options, protocol, results, modules, progress, overall, run_id
-            )
-            outcomes += [Outcome(r, executed=True) for r in fresh]
-            compare.save_comparison(plan.feature, results)
-        for fw in peak_frameworks:
-            suite[fw]["end"] = _peaks(fw, options, protocol, progress)
+            task = progress.add_task(plan.feature.id, total=None)
+            for result in _run_feature(plan, context, progress, task, overall):
+                store.save(result)
+                outcomes.append(Outcome(result, executed=True))
+            progress.remove_task(task)
+        end = {fw: _peak_phase(fw, context, progress) for fw in suite}
     if suite:
-        record = {"run_id": run_id, **peaks.summarize_run(suite)}
-        store.write_json(
-            results.peaks_path(run_id), {**record, "schema_version": store.SCHEMA_VERSION}
-        )
+        judged = {fw: peaks.FrameworkPeaks.judge(start[fw], end[fw]) for fw in suite}
+        store.save_peaks(peaks.PeakRecord(run_id, judged))
     return outcomes
 
 
-def _peaks(framework: str, options: RunOptions, protocol: Protocol, progress: Progress) -> dict:
-    """One framework's peak suite in a fresh process; a failure is recorded, never raised."""
-    task = progress.add_task(f"peak suite · {FRAMEWORK_LABELS[framework]}", total=None)
-    with tempfile.TemporaryDirectory(prefix="fieldguide-peaks-") as tmp:
-        request = Path(tmp) / "request.json"
-        result = Path(tmp) / "result.json"
-        request.write_text(
-            json.dumps(
-                {
-                    "framework": framework,
-                    "module": FRAMEWORK_MODULES[framework],
-                    "device": options.device,
-                    "threads": protocol.threads,
-                    "result_path": str(result),
-                }
-            ),
-            encoding="utf-8",
-        )
-        env = _child_env(framework, protocol.threads, Path(tmp))
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "generator.peaks", str(request)],
-                cwd=tmp,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=PEAKS_TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return {"status": "timeout", "message": f"peak suite ran past {PEAKS_TIMEOUT_S} s"}
-        finally:
-            progress.remove_task(task)
-        if not result.is_file():
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-LOG_TAIL_LINES:])
-            return {"status": "failed", "message": tail}
-        return json.loads(result.read_text(encoding="utf-8"))
+WAITING = (
+    "Another fieldguide run is measuring on this machine; waiting for it "
+    "to finish so the two don't disturb each other's timings..."
+)
+
+
+def _peak_phase(framework: str, context: Context, progress: Progress) -> peaks.Phase:
+    spec = context.frameworks[framework]
+    task = progress.add_task(f"peak suite · {spec.label}", total=None)
+    try:
+        return peaks.measure(spec, context.options.device, context.protocol.threads)
+    finally:
+        progress.remove_task(task)
 
 
 def _plan(
-    project: Project,
     feature: Feature,
     options: RunOptions,
     protocol: Protocol,
-    results: store.Store,
-    modules: dict[str, tuple[str, str]],
+    store: Store,
+    frameworks: Mapping[str, Framework],
 ) -> Plan:
     plan = Plan(feature)
     for framework in options.frameworks:
-        version = _version(framework, modules)
-        key = store.cache_key(
+        key = cache_key(
             feature,
             framework,
-            project.snippets,
-            machine_id=results.machine_id,
+            machine_id=store.machine_id,
             device=options.device,
             protocol=protocol,
-            framework_version=version,
+            framework_version=frameworks[framework].installed_version(),
         )
         plan.keys[framework] = key
         # --force never reads the old file: it may be of another schema version.
-        previous = None if options.force else results.load(feature.id, framework)
-        # A timeout may be the machine's fault, so only ok/failed/unsupported results are reused.
-        if (
-            previous is not None
-            and previous.cache_key == key
-            and previous.status in (Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
-        ):
+        previous = None if options.force else store.load(feature.id, framework)
+        if previous is not None and previous.cache_key == key and previous.status in REUSABLE:
             plan.cached.append(previous)
         else:
             plan.stale.append(framework)
     return plan
 
 
-def _version(framework: str, modules: dict[str, tuple[str, str]]) -> str | None:
-    if modules[framework][1] == "stdlib":
-        return sys.version.split()[0]
-    return store.installed_version(framework)
-
-
 def _run_feature(
-    plan: Plan,
-    project: Project,
-    options: RunOptions,
-    protocol: Protocol,
-    results: store.Store,
-    modules: dict[str, tuple[str, str]],
-    progress: Progress,
-    overall,
-    run_id: str,
+    plan: Plan, context: Context, progress: Progress, task: Any, overall: Any
 ) -> list[RunResult]:
-    feature = plan.feature
-    task = progress.add_task(feature.id, total=None)
-    base = _base_fields(options, protocol, run_id)
+    """Every stale snippet of one feature: declared statuses first, then the processes,
+    interleaved across frameworks. Returns the results in the plan's order."""
+    feature, processes = plan.feature, context.protocol.processes
     done: dict[str, RunResult] = {}
     runnable = []
     for framework in plan.stale:
-        key = plan.keys[framework]
-        if framework in feature.unsupported:
-            done[framework] = RunResult(
-                feature.id,
-                framework,
-                Status.UNSUPPORTED,
-                key,
-                message=feature.unsupported[framework],
-                **base,
-            )
-        elif _version(framework, modules) is None:
-            done[framework] = RunResult(
-                feature.id,
-                framework,
-                Status.SKIPPED,
-                key,
-                **base,
-                message=f"{FRAMEWORK_LABELS[framework]} is not installed in this environment. "
-                "Install the project with `pip install -e '.[frameworks]'`.",
-            )
-        else:
+        status, message = _declared(feature, context.frameworks[framework])
+        if status is None:
             runnable.append(framework)
-    progress.advance(overall, len(done) * protocol.processes)
+        else:
+            done[framework] = _result(plan, framework, context.base, status, message)
+    progress.advance(overall, len(done) * processes)
 
     with tempfile.TemporaryDirectory(prefix=f"fieldguide-{feature.id}-") as tmp:
         workdir = Path(tmp)
@@ -268,90 +203,98 @@ def _run_feature(
                 f"{exc}. Run `python {feature.inputs_path}` to debug it."
             )
             for framework in runnable:
-                done[framework] = RunResult(
-                    feature.id,
-                    framework,
-                    Status.FAILED,
-                    plan.keys[framework],
-                    message=message,
-                    **base,
-                )
+                done[framework] = _result(plan, framework, context.base, Status.FAILED, message)
             runnable = []
-        records: dict[str, list[dict]] = {fw: [] for fw in runnable}
-        failures: dict[str, dict] = {}  # framework -> the failing child's report
+        reports: dict[str, list[SnippetReport]] = {fw: [] for fw in runnable}
+        failures: dict[str, SnippetReport] = {}
         load_start = load_average()
         watch = CpuWatch()
-        for index in range(protocol.processes):
+        for index in range(processes):
             # Alternate which framework goes first in each round.
             order = runnable if index % 2 == 0 else list(reversed(runnable))
             for framework in order:
-                if framework in failures:
-                    progress.advance(overall)
-                    continue
-                label = (
-                    f"{feature.id} · {FRAMEWORK_LABELS.get(framework, framework)} · "
-                    f"process {index + 1}/{protocol.processes}"
-                )
-                child = _run_child(
-                    feature,
-                    framework,
-                    index,
-                    workdir,
-                    inputs_path,
-                    options,
-                    protocol,
-                    project,
-                    modules[framework],
-                    lambda phase, label=label: progress.update(
-                        task, description=f"{label} · {phase}"
-                    ),
-                )
+                if framework not in failures:
+                    label = (
+                        f"{feature.id} · {context.frameworks[framework].label} · "
+                        f"process {index + 1}/{processes}"
+                    )
+                    report = _run_child(
+                        feature,
+                        context.frameworks[framework],
+                        workdir / f"{framework}-{index}",
+                        inputs_path,
+                        context,
+                        lambda phase, label=label: progress.update(
+                            task, description=f"{label} · {phase}"
+                        ),
+                    )
+                    if report.status == "ok":
+                        reports[framework].append(report)
+                    else:
+                        failures[framework] = report
                 progress.advance(overall)
-                if child.get("status") == "ok":
-                    records[framework].append(child)
-                else:
-                    failures[framework] = child
         runtime = {
-            **base["runtime"],
+            **context.base["runtime"],
             "load_avg_start": load_start,
             "load_avg_end": load_average(),
             **watch.report(),
         }
-        measured = {**base, "runtime": runtime}
-        for framework in runnable:
-            if framework in failures:
-                child = failures[framework]
-                done[framework] = RunResult(
-                    feature.id,
-                    framework,
-                    Status(child["status"]),
-                    plan.keys[framework],
-                    message=child.get("message", ""),
-                    framework_info=child.get("framework_info", {}),
-                    **measured,
-                )
-                continue
-            children = records[framework]
-            first = children[0]
-            undeclared = _metric_problems(feature, first["metrics"])
-            status, message = (Status.FAILED, undeclared) if undeclared else (Status.OK, "")
-            done[framework] = RunResult(
-                feature.id,
-                framework,
-                status,
-                plan.keys[framework],
-                message=message,
-                framework_info=first["framework_info"],
-                processes=tuple(ProcessRecord.from_dict(c) for c in children),
-                output=first["output"],
-                output_text=first["output_text"],
-                inputs_sha256=inputs_sha,
-                **measured,
-            )
-    progress.remove_task(task)
-    for result in done.values():
-        results.save(result)
+    measured = {**context.base, "runtime": runtime}
+    for framework in runnable:
+        done[framework] = _measured_result(
+            plan, framework, measured, failures.get(framework), reports[framework], inputs_sha
+        )
     return [done[fw] for fw in plan.stale]
+
+
+def _declared(feature: Feature, framework: Framework) -> tuple[Status | None, str]:
+    """The status a snippet gets without running, or None when it must run."""
+    if framework.name in feature.unsupported:
+        return Status.UNSUPPORTED, feature.unsupported[framework.name]
+    if framework.installed_version() is None:
+        return Status.SKIPPED, (
+            f"{framework.label} is not installed in this environment. "
+            "Install the project with `pip install -e '.[frameworks]'`."
+        )
+    return None, ""
+
+
+def _result(
+    plan: Plan, framework: str, base: dict[str, Any], status: Status, message: str, **more: Any
+) -> RunResult:
+    return RunResult(
+        plan.feature.id, framework, status, plan.keys[framework], message=message, **base, **more
+    )
+
+
+def _measured_result(
+    plan: Plan,
+    framework: str,
+    base: dict[str, Any],
+    failure: SnippetReport | None,
+    reports: list[SnippetReport],
+    inputs_sha: str,
+) -> RunResult:
+    if failure is not None:
+        info = failure.framework_info
+        return _result(
+            plan, framework, base, Status(failure.status), failure.message, framework_info=info
+        )
+    first = reports[0]
+    records = [ProcessRecord.from_measured(r.measured) for r in reports if r.measured]
+    undeclared = _metric_problems(plan.feature, records[0].metrics)
+    return _result(
+        plan,
+        framework,
+        base,
+        Status.FAILED if undeclared else Status.OK,
+        undeclared,
+        framework_info=first.framework_info,
+        processes=tuple(records),
+        output=first.output,
+        output_text=first.output_text,
+        inputs_sha256=inputs_sha,
+    )
 
 
 class CpuWatch:
@@ -376,11 +319,11 @@ class CpuWatch:
         }
 
 
-def _busy_s(cpu) -> float:
+def _busy_s(cpu: Any) -> float:
     idle = sum(
         getattr(cpu, name, 0.0) for name in ("idle", "iowait", "steal", "guest", "guest_nice")
     )
-    return sum(cpu) - idle
+    return float(sum(cpu)) - idle
 
 
 def _own_cpu_s() -> float:
@@ -388,128 +331,77 @@ def _own_cpu_s() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict:
-    machine = current_machine()
+def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict[str, Any]:
     return {
         "protocol": protocol,
         "device": options.device,
-        "machine": machine.as_dict(),
+        "machine": current_machine(),
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "runtime": {
             "threads": {"intra_op": protocol.threads, "inter_op": 1},
-            "env": _thread_env(protocol.threads),
+            "env": thread_env(protocol.threads),
             "compile_caches": "cold: a fresh Inductor/Triton cache directory per process",
             "run_id": run_id,  # the peak suite of this run: results/<machine>/peaks/<run_id>.json
         },
     }
 
 
-def _thread_env(threads: int) -> dict[str, str]:
-    return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-
-
-def _child_env(framework: str, threads: int, workdir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(_thread_env(threads))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ log noise; oneDNN stays as shipped
-    env["PYTHONHASHSEED"] = "0"
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH", "")]
-    ).rstrip(os.pathsep)
-    env["TORCHINDUCTOR_CACHE_DIR"] = str(workdir / "inductor-cache")
-    env["TRITON_CACHE_DIR"] = str(workdir / "triton-cache")
-    if framework == "tensorflow":
-        env["KERAS_BACKEND"] = "tensorflow"
-    return env
-
-
 def _run_child(
     feature: Feature,
-    framework: str,
-    index: int,
+    framework: Framework,
     workdir: Path,
     inputs_path: Path | None,
-    options: RunOptions,
-    protocol: Protocol,
-    project: Project,
-    module: tuple[str, str],
-    on_phase,
-) -> dict:
-    """One child process; returns what it reported, or a failed/timeout status."""
-    child_dir = workdir / f"{framework}-{index}"
-    child_dir.mkdir()
-    request = {
-        "framework": framework,
-        "module": module[0],
-        "adapter": module[1],
-        "device": options.device,
-        "measure": feature.measure,
-        "protocol": {
-            "threads": protocol.threads,
-            "samples": protocol.samples,
-            "min_sample_s": protocol.min_sample_s,
-            "warmup_calls": protocol.warmup_calls,
-            "warmup_s": protocol.warmup_s,
-        },
-        "snippet_path": str(feature.snippet_path(framework).resolve()),
-        "shared_dir": str((project.snippets / "_shared").resolve()),
-        "inputs_path": str(inputs_path) if inputs_path else None,
-        "workdir": str(child_dir),
-        "result_path": str(child_dir / "result.json"),
-        "progress_path": str(child_dir / "phase"),
-    }
-    request_path = child_dir / "request.json"
-    request_path.write_text(json.dumps(request), encoding="utf-8")
-    log_path = child_dir / "output.log"
-    env = _child_env(framework, protocol.threads, child_dir)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "generator.harness", str(request_path)],
-            cwd=child_dir,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # its own process group, so its worker processes can be killed with it
-        began = time.monotonic()
-        try:
-            while proc.poll() is None:
-                if time.monotonic() - began > feature.timeout_s:
-                    return {
-                        "status": "timeout",
-                        "message": f"Killed after {feature.timeout_s:g} s (timeout_s in "
-                        f"{feature.metadata_path.name}). Make run() faster, or raise "
-                        "timeout_s if the work is meant to take this long.",
-                    }
-                with contextlib.suppress(OSError):
-                    on_phase((child_dir / "phase").read_text(encoding="utf-8"))
-                time.sleep(POLL_S)
-        finally:
-            # On timeout, Ctrl-C (the child's own session does not get the terminal's SIGINT)
-            # and normal exit alike: no worker process outlives its snippet.
-            _kill_group(proc)
-    result_path = child_dir / "result.json"
-    if not result_path.is_file():
-        tail = _tail(log_path)
-        return {
-            "status": "failed",
-            "message": f"The child process exited with code {proc.returncode} before "
-            f"writing a result. Last output:\n{tail}",
-        }
-    return json.loads(result_path.read_text(encoding="utf-8"))
+    context: Context,
+    on_phase: Callable[[str], None],
+) -> SnippetReport:
+    """One child process; returns what it reported, or a failed/timeout report."""
+    workdir.mkdir()
+    protocol = context.protocol
+    request = SnippetRequest(
+        framework=framework.name,
+        module=framework.module,
+        adapter=framework.adapter,
+        device=context.options.device,
+        measure=feature.measure,
+        sampling=Sampling(
+            protocol.threads,
+            protocol.samples,
+            protocol.min_sample_s,
+            protocol.warmup_calls,
+            protocol.warmup_s,
+        ),
+        snippet_path=str(feature.snippet_path(framework.name).resolve()),
+        shared_dir=str((feature.directory.parent / "_shared").resolve()),
+        inputs_path=str(inputs_path) if inputs_path else None,
+        workdir=str(workdir),
+        report_path=str(workdir / "report.json"),
+        progress_path=str(workdir / "phase"),
+    )
 
+    def poll() -> None:
+        phase = workdir / "phase"
+        if phase.is_file():
+            on_phase(phase.read_text(encoding="utf-8"))
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def _tail(path: Path) -> str:
-    lines = path.read_text(encoding="utf-8", errors="replace").rstrip().splitlines()
-    return "\n".join(lines[-LOG_TAIL_LINES:]) or "(no output)"
+    env = child_env(protocol.threads, workdir, framework.env)
+    exited = launch("harness", request, SnippetReport, workdir, env, feature.timeout_s, poll)
+    if exited.timed_out:
+        return SnippetReport(
+            "timeout",
+            "",
+            f"Killed after {feature.timeout_s:g} s (timeout_s in "
+            f"{feature.metadata_path.name}). Make run() faster, or raise "
+            "timeout_s if the work is meant to take this long.",
+        )
+    if exited.report is None:
+        return SnippetReport(
+            "failed",
+            "",
+            f"The child process exited with code {exited.returncode} before "
+            f"writing a result. Last output:\n{exited.log_tail}",
+        )
+    report: SnippetReport = exited.report
+    return report
 
 
 def _write_inputs(feature: Feature, workdir: Path) -> tuple[Path | None, str]:
@@ -549,22 +441,6 @@ def _metric_problems(feature: Feature, reported: dict[str, float]) -> str:
     return "; ".join(problems) + (". Make the two agree." if problems else "")
 
 
-@contextlib.contextmanager
-def _exclusive(results_dir: Path, console: Console) -> Iterator[None]:
-    """Timed runs never overlap: a second run waits for the first and says so."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    with open(results_dir / ".run.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            console.print(
-                "Another fieldguide run is measuring on this machine; waiting for it "
-                "to finish so the two don't disturb each other's timings..."
-            )
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-
-
 def _progress(console: Console) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -575,45 +451,6 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def summary_table(outcomes: list[Outcome]) -> Table:
-    """The end-of-run summary: one row per snippet, with the fix for anything that failed."""
-    table = Table(title="fieldguide run", show_lines=False)
-    for column in ("Feature", "Framework", "Status", "Steady median", "First call", "Note"):
-        table.add_column(column)
-    styles = {
-        Status.OK: "green",
-        Status.FAILED: "red",
-        Status.TIMEOUT: "red",
-        Status.SKIPPED: "yellow",
-        Status.UNSUPPORTED: "cyan",
-    }
-    for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.framework)):
-        r = outcome.result
-        steady = compare.summarize(compare.per_process(r, "steady"))
-        first = compare.summarize(compare.per_process(r, "first_call"))
-        note = "cached" if not outcome.executed else ""
-        if r.message:
-            lines = r.message.strip().splitlines()
-            note = (note + "; " if note else "") + (lines[-1] if lines else "")
-            if r.status in (Status.FAILED, Status.TIMEOUT):
-                note += f" → fix, then `fieldguide run {r.feature}`"
-        table.add_row(
-            r.feature,
-            FRAMEWORK_LABELS.get(r.framework, r.framework),
-            f"[{styles[r.status]}]{r.status.value}[/]",
-            _seconds(steady.median) if steady else "—",
-            _seconds(first.median) if first else "—",
-            note,
-        )
-    return table
-
-
 def failed(outcomes: list[Outcome]) -> bool:
     """Something went wrong that the user did not declare (unsupported/skipped are fine)."""
     return any(o.result.status in (Status.FAILED, Status.TIMEOUT) for o in outcomes)
-
-
-def _seconds(value: float) -> str:
-    from .render import format_value
-
-    return format_value(value, "s")

@@ -1,34 +1,46 @@
-"""Stage 3: the results store and its cache keys.
+"""Stage 3: the results store, which owns every file under results/, and the cache keys.
 
-Layout: results/<machine-id>/<feature-id>/<framework>.json, one RunResult each, schema-versioned,
-sorted keys, trailing newline, written atomically. A failed re-run never destroys a good
-result: the previous good one is kept beside it as <framework>.last-ok.json.
+Layout: results/<machine-id>/<feature-id>/<framework>.json, one RunResult each, and
+results/<machine-id>/peaks/<run-id>.json, one PeakRecord per default-mode run. CUDA results live
+under <machine-id>-cuda. Schema-versioned, sorted keys, trailing newline, written atomically. A
+failed re-run never destroys a good result: the previous good one is kept beside it as
+<framework>.last-ok.json.
+
+The comparison of the two sides is not stored: it is recomputed from the results, which hold
+the raw samples and outputs, so it can never disagree with them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
-import importlib.metadata
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import discover
 from .errors import FieldGuideError
 from .model import (
-    FRAMEWORK_DISTRIBUTIONS,
+    FRAMEWORKS,
     Feature,
+    Machine,
     ProcessRecord,
     Protocol,
     RunResult,
     Status,
 )
+from .peaks import PeakRecord
 
 SCHEMA_VERSION = 1
-HARNESS_SOURCE = Path(__file__).with_name("harness.py")
+# The child side's code: a change to how snippets are measured re-runs every snippet.
+CHILD_SOURCES = tuple(
+    Path(__file__).with_name("child") / name for name in ("harness.py", "adapters.py", "records.py")
+)
 
 
 def results_key(machine_id: str, device: str) -> str:
@@ -38,33 +50,24 @@ def results_key(machine_id: str, device: str) -> str:
 
 
 class Store:
+    """One machine's results on one device: the only code that reads or writes them."""
+
     def __init__(self, results_dir: Path, machine_id: str):
         self.root = results_dir
         self.machine_id = machine_id
 
+    @property
+    def folder(self) -> Path:
+        return self.root / self.machine_id
+
     def path(self, feature_id: str, framework: str, suffix: str = "") -> Path:
-        return self.root / self.machine_id / feature_id / f"{framework}{suffix}.json"
+        return self.folder / feature_id / f"{framework}{suffix}.json"
 
     def load(self, feature_id: str, framework: str) -> RunResult | None:
         path = self.path(feature_id, framework)
         if not path.is_file():
             return None
         return decode(read_json(path, feature_id), path, feature_id)
-
-    def peaks_path(self, run_id: str) -> Path:
-        return self.root / self.machine_id / "peaks" / f"{run_id}.json"
-
-    def load_peaks(self, run_id: str | None = None) -> dict[str, Any] | None:
-        """The peak suite of one run, or of the latest run when run_id is None."""
-        folder = self.root / self.machine_id / "peaks"
-        if run_id is None:
-            files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-            path = files[-1] if files else None
-        else:
-            path = self.peaks_path(run_id)
-        if path is None or not path.is_file():
-            return None
-        return read_json(path, "")
 
     def load_last_ok(self, feature_id: str, framework: str) -> RunResult | None:
         path = self.path(feature_id, framework, ".last-ok")
@@ -81,11 +84,100 @@ class Store:
         write_json(path, encode(result))
         return path
 
+    def peaks_path(self, run_id: str) -> Path:
+        return self.folder / "peaks" / f"{run_id}.json"
+
+    def save_peaks(self, record: PeakRecord) -> Path:
+        path = self.peaks_path(record.run_id)
+        write_json(path, {**record.as_json(), "schema_version": SCHEMA_VERSION})
+        return path
+
+    def load_all_peaks(self) -> dict[str, PeakRecord]:
+        folder = self.folder / "peaks"
+        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        records = (PeakRecord.from_json(read_json(path, "")) for path in files)
+        return {record.run_id: record for record in records}
+
+    @contextlib.contextmanager
+    def exclusive(self, on_wait: Callable[[], None]) -> Iterator[None]:
+        """Timed runs never overlap: a second run waits for the first (and says so through
+        `on_wait`). The lock is results/.run.lock, shared by every machine folder."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".run.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                on_wait()
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def load_machine(self, features: list[Feature]) -> MachineResults:
+        """Everything stored for these features on this machine, read once."""
+        results, last_ok = {}, {}
+        for feature in features:
+            for framework in FRAMEWORKS:
+                result = self.load(feature.id, framework)
+                if result is None:
+                    continue
+                results[feature.id, framework] = result
+                if not result.ok:
+                    previous = self.load_last_ok(feature.id, framework)
+                    if previous is not None:
+                        last_ok[feature.id, framework] = previous
+        return MachineResults(self.machine_id, results, last_ok, self.load_all_peaks())
+
+
+@dataclass(frozen=True)
+class MachineResults:
+    """What one results folder holds, read once: the input of rendering."""
+
+    key: str  # the folder: a machine id, or <machine-id>-cuda
+    results: Mapping[tuple[str, str], RunResult] = field(default_factory=dict)
+    last_ok: Mapping[tuple[str, str], RunResult] = field(default_factory=dict)
+    peaks: Mapping[str, PeakRecord] = field(default_factory=dict)  # run id -> record
+
+    def result(self, feature_id: str, framework: str) -> RunResult | None:
+        return self.results.get((feature_id, framework))
+
+    def last_good(self, feature_id: str, framework: str) -> RunResult | None:
+        return self.last_ok.get((feature_id, framework))
+
+    @property
+    def latest_peaks(self) -> PeakRecord | None:
+        return self.peaks[max(self.peaks)] if self.peaks else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every results folder, read once."""
+
+    machines: Mapping[str, MachineResults]  # sorted by key
+
+    def machine(self, key: str) -> MachineResults:
+        return self.machines.get(key) or MachineResults(key)
+
+
+def load_snapshot(results_dir: Path, features: list[Feature], strict: str = "") -> Snapshot:
+    """All machines' results of these features. An unreadable file of the `strict` machine
+    (the one whose pages are rendered) is an error; another machine's is that machine's
+    problem, and its folder is read as far as it can be."""
+    folders = (
+        sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.is_dir() else []
+    )
+    machines = {}
+    for key in folders:
+        store = Store(results_dir, key)
+        try:
+            machines[key] = store.load_machine(features)
+        except FieldGuideError:
+            if key == strict:
+                raise
+    return Snapshot(machines)
+
 
 def cache_key(
     feature: Feature,
     framework: str,
-    snippets_dir: Path,
     *,
     machine_id: str,
     device: str,
@@ -94,12 +186,12 @@ def cache_key(
 ) -> str:
     """Everything that can change a result. A run re-executes a snippet only when this changes."""
     digest = hashlib.sha256()
-    snippet = feature.snippet_path(framework)
-    files = [feature.metadata_path, snippet, HARNESS_SOURCE]
+    snippet = feature.snippets.get(framework)
+    files = [feature.metadata_path, feature.snippet_path(framework), *CHILD_SOURCES]
     if feature.inputs_path.is_file():
         files.append(feature.inputs_path)
-    if snippet.is_file():
-        files += discover.local_imports(snippet, snippets_dir)
+    if snippet is not None:
+        files += snippet.helpers
     for path in files:
         digest.update(path.name.encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
@@ -114,16 +206,6 @@ def cache_key(
     return digest.hexdigest()
 
 
-def installed_version(framework: str) -> str | None:
-    """The framework's installed version, read from package metadata without importing it."""
-    for distribution in FRAMEWORK_DISTRIBUTIONS.get(framework, ()):
-        try:
-            return importlib.metadata.version(distribution)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return None
-
-
 def encode(result: RunResult) -> dict[str, Any]:
     data = dataclasses.asdict(result)
     data["status"] = result.status.value
@@ -136,6 +218,7 @@ def decode(data: dict[str, Any], path: Path, feature_id: str) -> RunResult:
         fields = {k: v for k, v in data.items() if k != "schema_version"}
         fields["status"] = Status(fields["status"])
         fields["protocol"] = Protocol(**fields["protocol"])
+        fields["machine"] = Machine.from_dict(fields["machine"])
         fields["processes"] = tuple(ProcessRecord.from_dict(p) for p in fields["processes"])
         return RunResult(**fields)
     except (KeyError, TypeError, ValueError) as exc:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.harness import encode_output
-from generator.model import ProcessRecord, Project, Protocol, RunResult, Status
+from generator.child.harness import encode_output
+from generator.model import Machine, ProcessRecord, Project, Protocol, RunResult, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,10 +27,6 @@ def pytest_addoption(parser):
         help="Rewrite tests/golden/ from the current rendering.",
     )
 
-
-# Runs "pytorch" and "tensorflow" snippets with a stdlib module in place of the framework,
-# so runner edge cases take milliseconds. Real-framework runs are in test_starters.py.
-FAKE_MODULES = {"pytorch": ("json", "stdlib"), "tensorflow": ("json", "stdlib")}
 
 FEATURE_YML = """\
 id: {id}
@@ -58,7 +54,18 @@ def make_inputs(seed: int = SEED) -> dict:
     return {"x": np.random.default_rng(seed).standard_normal(64)}
 """
 
+# Without inputs.py, so that its child processes need not import NumPy (a third of a second
+# each): the runner tests start dozens. Tests of the inputs add INPUTS_PY and INPUTS_SNIPPET_PY.
 SNIPPET_PY = """\
+def setup(inputs):
+    return [0.5, 0.25, 0.5]
+
+
+def run(state):
+    return {"sum": sum(state)}
+"""
+
+INPUTS_SNIPPET_PY = """\
 def setup(inputs):
     return [float(v) for v in inputs["x"]]
 
@@ -73,7 +80,6 @@ def feature_files(feature_id: str = "fake", **overrides: str) -> dict[str, str]:
     `feature_files(**{"with_pytorch.py": "..."})`."""
     files = {
         f"snippets/{feature_id}/feature.yml": FEATURE_YML.format(id=feature_id),
-        f"snippets/{feature_id}/inputs.py": INPUTS_PY,
         f"snippets/{feature_id}/with_pytorch.py": SNIPPET_PY,
         f"snippets/{feature_id}/with_tensorflow.py": SNIPPET_PY,
     }
@@ -82,19 +88,29 @@ def feature_files(feature_id: str = "fake", **overrides: str) -> dict[str, str]:
     return files
 
 
+def inputs_feature_files(feature_id: str = "fake", **overrides: str) -> dict[str, str]:
+    """A fake feature whose snippets read NumPy inputs from inputs.py."""
+    with_inputs = {
+        "inputs.py": INPUTS_PY,
+        "with_pytorch.py": INPUTS_SNIPPET_PY,
+        "with_tensorflow.py": INPUTS_SNIPPET_PY,
+    }
+    return feature_files(feature_id, **{**with_inputs, **overrides})
+
+
 # Recorded results: fixed numbers, as if measured, for rendering and scoring tests.
 MACHINE_ID = "test-machine"
-MACHINE = {
-    "machine_id": MACHINE_ID,
-    "cpu_model": "Test CPU",
-    "isa_flags": ["avx2", "fma"],
-    "physical_cores": 2,
-    "logical_cores": 4,
-    "memory_bytes": 8 * 2**30,
-    "os": "Linux 6.0",
-    "python": "CPython 3.11.7",
-    "gpus": [],
-}
+MACHINE = Machine(
+    machine_id=MACHINE_ID,
+    cpu_model="Test CPU",
+    isa_flags=("avx2", "fma"),
+    physical_cores=2,
+    logical_cores=4,
+    memory_bytes=8 * 2**30,
+    os="Linux 6.0",
+    python="CPython 3.11.7",
+    gpus=(),
+)
 
 
 def recorded(

@@ -16,7 +16,7 @@ from generator.compare import (
     ratio,
     summarize,
 )
-from generator.harness import encode_output
+from generator.child.harness import encode_output
 from generator.model import Feature, ProcessRecord, Protocol, RunResult, Status, Tolerance
 
 DEFAULT_TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)

@@ -7,32 +7,60 @@ from pathlib import Path
 import pytest
 
 from generator import store
-from generator.harness import encode_output
+from generator.child.harness import encode_output
+from generator.commands import render
 from generator.model import RunResult, Status
-from generator.render import fence, logical_lines, render
+from generator.peaks import FrameworkPeaks, PeakRecord, Phase
+from generator.text import fence, logical_lines
 
-from .conftest import feature_files, recorded
+from .conftest import feature_files, inputs_feature_files, recorded
 
 GOLDEN = Path(__file__).parent / "golden"
+PEAK = Phase(
+    "ok",
+    values={
+        "gemm_fp32_gflops": 100.0,
+        "gemm_bf16_gflops": 400.0,
+        "copy_gbs": 20.0,
+        "triad_gbs": 10.0,
+    },
+)
 
 
 @pytest.fixture
 def rendered_project(make_project):
-    project = make_project({**feature_files("fake"), "docs/index.md": "# Home\n"})
+    project = make_project({**inputs_feature_files("fake"), "docs/index.md": "# Home\n"})
     results = store.Store(project.results, "test-machine")
     results.save(recorded("pytorch", 1.0, output_text="hello ``` <script>alert(1)</script>\n"))
     results.save(recorded("tensorflow", 2.0))
     return project
 
 
-def test_feature_page_matches_golden(rendered_project, request):
-    render(rendered_project, "test-machine")
-    page = (rendered_project.generated / "core" / "fake.md").read_text()
-    golden = GOLDEN / "fake.md"
+def assert_golden(request, name: str, text: str) -> None:
+    golden = GOLDEN / name
     if request.config.getoption("--update-golden"):
         golden.parent.mkdir(exist_ok=True)
-        golden.write_text(page)
-    assert page == golden.read_text(), "Run pytest --update-golden if the change is intended."
+        golden.write_text(text)
+    assert text == golden.read_text(), "Run pytest --update-golden if the change is intended."
+
+
+def test_feature_page_matches_golden(rendered_project, request):
+    render(rendered_project, "test-machine")
+    assert_golden(request, "fake.md", (rendered_project.generated / "core" / "fake.md").read_text())
+
+
+def test_scoreboard_matches_golden(rendered_project, request):
+    render(rendered_project, "test-machine")
+    assert_golden(
+        request, "scoreboard.md", (rendered_project.generated / "_scoreboard.md").read_text()
+    )
+
+
+def test_hardware_page_without_peaks_says_how_to_measure_them(rendered_project, request):
+    render(rendered_project, "test-machine")
+    assert_golden(
+        request, "hardware-unmeasured.md", (rendered_project.generated / "hardware.md").read_text()
+    )
 
 
 def test_rendering_twice_is_byte_identical_and_touches_nothing(rendered_project):
@@ -140,25 +168,16 @@ def test_mismatch_is_shown_on_the_page(rendered_project):
     assert "| [Fake feature](features/core/fake.md) | mismatch |" in scoreboard
 
 
-def test_declared_work_is_placed_against_the_runs_peaks(make_project):
-    from generator.peaks import summarize_run
-
+def test_declared_work_is_placed_against_the_runs_peaks(make_project, request):
     from .conftest import FEATURE_YML
 
     yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+6\n  bytes: 1000000\n"
     project = make_project(
-        {**feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
     )
     results = store.Store(project.results, "test-machine")
-    peak = {
-        "status": "ok",
-        "gemm_fp32_gflops": 100.0,
-        "gemm_bf16_gflops": 400.0,
-        "copy_gbs": 20.0,
-        "triad_gbs": 10.0,
-    }
-    record = summarize_run({fw: {"start": peak, "end": peak} for fw in ("pytorch", "tensorflow")})
-    store.write_json(results.peaks_path("run1"), {"run_id": "run1", **record, "schema_version": 1})
+    judged = FrameworkPeaks.judge(PEAK, PEAK)
+    results.save_peaks(PeakRecord("run1", {"pytorch": judged, "tensorflow": judged}))
     for framework, scale in (("pytorch", 1.0), ("tensorflow", 2.0)):
         r = recorded(framework, scale)
         results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
@@ -171,30 +190,20 @@ def test_declared_work_is_placed_against_the_runs_peaks(make_project):
     hardware = (project.generated / "hardware.md").read_text()
     assert "| GEMM fp32 (GFLOP/s) | 100.0 | 100.0 | 100.0 | 100.0 | " in hardware
     assert (project.generated / "hardware.svg").is_file()
+    assert_golden(request, "hardware.md", hardware)
 
 
 def test_results_are_only_placed_against_the_peaks_of_their_own_run(make_project):
-    from generator.peaks import summarize_run
-
     from .conftest import FEATURE_YML
 
     yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+6\n  bytes: 1000000\n"
     project = make_project(
-        {**feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
     )
     results = store.Store(project.results, "test-machine")
-    start = {
-        "status": "ok",
-        "gemm_fp32_gflops": 100.0,
-        "gemm_bf16_gflops": 400.0,
-        "copy_gbs": 20.0,
-        "triad_gbs": 10.0,
-    }
-    end = {**start, "gemm_fp32_gflops": 50.0}  # a degraded run, but not the results' run
-    record = summarize_run({fw: {"start": start, "end": end} for fw in ("pytorch", "tensorflow")})
-    store.write_json(
-        results.peaks_path("other"), {"run_id": "other", **record, "schema_version": 1}
-    )
+    end = Phase("ok", values={**PEAK.values, "gemm_fp32_gflops": 50.0})  # degraded, not theirs
+    judged = FrameworkPeaks.judge(PEAK, end)
+    results.save_peaks(PeakRecord("other", {"pytorch": judged, "tensorflow": judged}))
     results.save(recorded("pytorch", 1.0))  # no run_id, as quick runs and older results
     results.save(recorded("tensorflow", 2.0))
     render(project, "test-machine")

@@ -6,32 +6,38 @@ import json
 
 import pytest
 
-from generator import store
+from generator import compare, store
 from generator.discover import discover
 from generator.environment import current_machine
 from generator.errors import FieldGuideError
-from generator.model import FRAMEWORK_DISTRIBUTIONS, Status
+from generator.model import Status
 from generator.run import RunOptions, run_features
 
-from .conftest import FAKE_MODULES, FEATURE_YML, feature_files
+from .conftest import FEATURE_YML, feature_files, inputs_feature_files
+from .fakes import FAKES, fake
 
 QUICK = RunOptions(mode="quick")
 
 
-def run(project, options: RunOptions = QUICK, only=None):
+def results_of(project, device: str = "cpu") -> store.Store:
+    return store.Store(project.results, store.results_key(current_machine().machine_id, device))
+
+
+def run(project, options: RunOptions = QUICK, only=None, frameworks=FAKES):
+    features = discover(project.snippets, only)
     outcomes = run_features(
-        project, discover(project.snippets, only), options, modules=FAKE_MODULES
+        features, options, results_of(project, options.device), frameworks=frameworks
     )
     return {(o.result.feature, o.result.framework): o for o in outcomes}
 
 
 def stored(project, feature="fake", framework="pytorch"):
-    return store.Store(project.results, current_machine().machine_id).load(feature, framework)
+    return results_of(project).load(feature, framework)
 
 
 def test_ok_run_records_every_phase_and_the_output(make_project):
     project = make_project(
-        feature_files(
+        inputs_feature_files(
             "fake",
             **{
                 "with_pytorch.py": """\
@@ -61,16 +67,19 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
         "OMP_NUM_THREADS": str(result.protocol.threads),
         "MKL_NUM_THREADS": str(result.protocol.threads),
     }
-    comparison = json.loads(
-        (project.results / current_machine().machine_id / "fake" / "comparison.json").read_text()
-    )
-    assert comparison["verdict"] == "match"
+    (feature,) = discover(project.snippets)
+    pair = (result, outcomes["fake", "tensorflow"].result)
+    assert compare.equivalence(feature, *pair).verdict == compare.Agreement.MATCH
+    # Nothing reads a stored comparison back, so none is written: it is recomputed.
+    assert sorted(
+        p.name for p in (project.results / result.machine.machine_id / "fake").iterdir()
+    ) == ["pytorch.json", "tensorflow.json"]
 
 
 def test_result_file_is_versioned_sorted_and_ends_with_newline(make_project):
     project = make_project(feature_files("fake"))
     run(project)
-    path = store.Store(project.results, current_machine().machine_id).path("fake", "pytorch")
+    path = results_of(project).path("fake", "pytorch")
     text = path.read_text()
     data = json.loads(text)
     assert data["schema_version"] == store.SCHEMA_VERSION
@@ -82,7 +91,7 @@ def test_result_file_is_versioned_sorted_and_ends_with_newline(make_project):
 def test_second_run_with_nothing_changed_executes_nothing(make_project):
     project = make_project(feature_files("fake"))
     first = run(project)
-    path = store.Store(project.results, current_machine().machine_id).path("fake", "pytorch")
+    path = results_of(project).path("fake", "pytorch")
     before = path.read_bytes()
     second = run(project)
     assert all(o.executed for o in first.values())
@@ -100,7 +109,7 @@ def test_editing_one_snippet_reruns_only_that_snippet(make_project):
 
 
 def test_editing_inputs_or_metadata_reruns_both_sides(make_project):
-    project = make_project({**feature_files("one"), **feature_files("two")})
+    project = make_project({**inputs_feature_files("one"), **feature_files("two")})
     run(project)
     inputs = project.snippets / "one" / "inputs.py"
     inputs.write_text(inputs.read_text().replace("SEED = 7", "SEED = 8"))
@@ -118,7 +127,7 @@ def test_editing_an_imported_helper_reruns_the_snippet(make_project):
 
 
             def setup(inputs):
-                return [float(v) * SCALE / 2 for v in inputs["x"]]
+                return [SCALE / 2, 0.25]
 
 
             def run(state):
@@ -227,13 +236,11 @@ def test_declared_unsupported_side_runs_no_process(make_project):
     assert result.processes == ()
 
 
-def test_missing_framework_is_skipped(make_project, monkeypatch):
+def test_missing_framework_is_skipped(make_project):
     project = make_project(feature_files("fake"))
-    modules = {**FAKE_MODULES, "tensorflow": ("tensorflow", "tensorflow")}
-    # Pretend TensorFlow is not installed: look for a distribution that does not exist.
-    monkeypatch.setitem(FRAMEWORK_DISTRIBUTIONS, "tensorflow", ("no-such-distribution",))
-    outcomes = run_features(project, discover(project.snippets), QUICK, modules=modules)
-    result = next(o.result for o in outcomes if o.result.framework == "tensorflow")
+    # TensorFlow as if not installed: its version comes from a distribution that does not exist.
+    absent = {**FAKES, "tensorflow": fake("tensorflow", ("no-such-distribution",))}
+    result = run(project, frameworks=absent)["fake", "tensorflow"].result
     assert result.status is Status.SKIPPED
     assert "TensorFlow is not installed" in result.message
 
@@ -246,7 +253,7 @@ def test_failed_rerun_keeps_the_last_good_result(make_project):
         "def setup(inputs):\n    return None\n\n\ndef run(state):\n    raise RuntimeError('x')\n"
     )
     run(project)
-    results = store.Store(project.results, current_machine().machine_id)
+    results = results_of(project)
     assert results.load("fake", "pytorch").status is Status.FAILED
     assert results.load_last_ok("fake", "pytorch") == good
 
@@ -294,7 +301,7 @@ def test_default_mode_runs_several_processes_alternating(make_project):
 def test_result_of_another_schema_version_is_refused_with_the_fix(make_project):
     project = make_project(feature_files("fake"))
     run(project)
-    path = store.Store(project.results, current_machine().machine_id).path("fake", "pytorch")
+    path = results_of(project).path("fake", "pytorch")
     data = json.loads(path.read_text())
     data["schema_version"] = 0
     path.write_text(json.dumps(data))
@@ -339,7 +346,7 @@ def test_artifacts_go_to_workdir_and_their_size_is_a_metric(make_project):
             return {"artifact_bytes": state["path"].stat().st_size}
         """
     project = make_project(
-        feature_files(
+        inputs_feature_files(
             "fake",
             **{"feature.yml": yml, "with_pytorch.py": snippet, "with_tensorflow.py": snippet},
         )
@@ -395,9 +402,24 @@ def test_calibration_loops_short_calls_up_to_the_minimum_sample_length(make_proj
 
 
 def test_other_cpu_load_during_the_run_is_recorded(make_project):
-    project = make_project(feature_files("fake"))
-    runtime = run(project)["fake", "pytorch"].result.runtime
-    assert runtime["other_cpu_cores"] >= 0 and runtime["steal_cpu_cores"] >= 0
+    import subprocess
+    import sys
+
+    slow = (
+        "import time\n\n\ndef setup(inputs):\n    time.sleep(1)\n\n\n"
+        "def run(state):\n    return 1.0\n"
+    )
+    project = make_project(
+        feature_files("fake", **{"with_pytorch.py": slow, "with_tensorflow.py": slow})
+    )
+    # Another process keeps a core busy for the whole run; it is not ours, so it counts.
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        runtime = run(project)["fake", "pytorch"].result.runtime
+    finally:
+        burner.kill()
+        burner.wait()
+    assert runtime["other_cpu_cores"] > 0.3
     assert len(runtime["load_avg_start"]) == 3
 
 
@@ -437,6 +459,7 @@ def test_a_second_run_waits_for_the_first_and_says_so(make_project):
     import fcntl
     import io
     import threading
+    import time
 
     from rich.console import Console
 
@@ -447,12 +470,17 @@ def test_a_second_run_waits_for_the_first_and_says_so(make_project):
         fcntl.flock(held, fcntl.LOCK_EX)  # another run is measuring
         waiting = threading.Thread(
             target=run_features,
-            args=(project, discover(project.snippets), QUICK, Console(file=buffer), FAKE_MODULES),
+            args=(discover(project.snippets), QUICK, results_of(project), Console(file=buffer)),
+            kwargs={"frameworks": FAKES},
         )
         waiting.start()
-        waiting.join(timeout=3)
-        assert waiting.is_alive(), "the second run must wait while the lock is held"
+        deadline = time.monotonic() + 30
+        while "waiting" not in buffer.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert "Another fieldguide run is measuring on this machine; waiting" in buffer.getvalue()
+        time.sleep(0.2)
+        assert waiting.is_alive(), "the second run must wait while the lock is held"
+        assert not results_of(project).path("fake", "pytorch").exists()
     waiting.join(timeout=60)
     assert not waiting.is_alive()
     assert stored(project).status is Status.OK
@@ -466,6 +494,5 @@ def test_cuda_results_live_beside_cpu_results_never_over_them(make_project):
     assert cuda.message.startswith("--device cuda was asked for, but json sees no CUDA device")
     machine = current_machine().machine_id
     assert stored(project).status is Status.OK  # the CPU result is untouched
-    cuda_store = store.Store(project.results, store.results_key(machine, "cuda"))
-    assert cuda_store.load("fake", "pytorch").status is Status.SKIPPED
+    assert results_of(project, "cuda").load("fake", "pytorch").status is Status.SKIPPED
     assert (project.results / f"{machine}-cuda").is_dir()

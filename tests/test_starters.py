@@ -93,12 +93,13 @@ def test_rerun_with_nothing_changed_executes_nothing_then_one_edit_reruns_one(bu
     project, _ = built_site
     features = discover(project.snippets)
     quick = RunOptions(mode="quick")
-    assert not any(o.executed for o in run_features(project, features, quick))
+    results = store.Store(project.results, current_machine().machine_id)
+    assert not any(o.executed for o in run_features(features, quick, results))
     snippet = project.snippets / "autodiff" / "with_pytorch.py"
     snippet.write_text(snippet.read_text() + "\n# an edit\n")
     executed = [
         (o.result.feature, o.result.framework)
-        for o in run_features(project, features, quick)
+        for o in run_features(discover(project.snippets), quick, results)
         if o.executed
     ]
     assert executed == [("autodiff", "pytorch")]
@@ -131,7 +132,7 @@ def test_snippet_runs_on_its_own(feature, framework):
 
 
 def test_rendering_real_results_twice_changes_nothing(built_site):
-    from generator.render import render
+    from generator.commands import render
 
     project, _ = built_site
     render(project)

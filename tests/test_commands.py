@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from generator import build
+from generator import commands
 from generator.run import RunOptions
 
-from .conftest import FAKE_MODULES, feature_files
+from .conftest import feature_files
+from .fakes import FAKES
 
 QUICK = RunOptions(mode="quick")
 
@@ -13,7 +14,7 @@ QUICK = RunOptions(mode="quick")
 def test_check_fails_on_outputs_that_differ(make_project):
     other = "def setup(inputs):\n    return None\n\n\ndef run(state):\n    return {'sum': 1.5}\n"
     project = make_project(feature_files("fake", **{"with_tensorflow.py": other}))
-    _, problems = build.check(project, [], QUICK, modules=FAKE_MODULES)
+    _, problems = commands.check(project, [], QUICK, frameworks=FAKES)
     (problem,) = problems
     assert problem.feature == "fake"
     assert problem.text.startswith("outputs differ: Outside rtol=1e-09, atol=0: sum: max |diff|")
@@ -25,7 +26,7 @@ def test_check_fails_on_a_failing_snippet_and_passes_a_good_one(make_project):
     project = make_project(
         {**feature_files("good"), **feature_files("bad", **{"with_pytorch.py": broken})}
     )
-    _, problems = build.check(project, [], QUICK, modules=FAKE_MODULES)
+    _, problems = commands.check(project, [], QUICK, frameworks=FAKES)
     assert [(p.feature, p.text) for p in problems] == [
         (
             "bad",
@@ -37,9 +38,9 @@ def test_check_fails_on_a_failing_snippet_and_passes_a_good_one(make_project):
 
 def test_check_never_writes_over_published_results(make_project):
     project = make_project(feature_files("fake"))
-    build.check(project, [], QUICK, modules=FAKE_MODULES)
+    commands.check(project, [], QUICK, frameworks=FAKES)
     assert not project.results.exists()
-    assert (project.root / build.CHECK_RESULTS).is_dir()
+    assert (project.root / commands.CHECK_RESULTS).is_dir()
 
 
 def test_check_fails_when_a_must_be_zero_metric_is_not(make_project):
@@ -60,7 +61,7 @@ def test_check_fails_when_a_must_be_zero_metric_is_not(make_project):
             **{"feature.yml": yml, "with_pytorch.py": snippet, "with_tensorflow.py": snippet},
         )
     )
-    _, problems = build.check(project, [], QUICK, modules=FAKE_MODULES)
+    _, problems = commands.check(project, [], QUICK, frameworks=FAKES)
     assert [p.text for p in problems] == [
         f"{fw}: retraces = 2 in steady state, must be 0 (its steady-state numbers are "
         "invalid). Make the inputs of run() stable so nothing is traced or compiled again."
@@ -75,7 +76,7 @@ def test_check_validates_the_questionnaire_rules(make_project):
 
     project = make_project({**feature_files("fake"), "docs/questionnaire.yml": "version: [\n"})
     with pytest.raises(RulesError) as info:
-        build.check(project, [], QUICK, modules=FAKE_MODULES)
+        commands.check(project, [], QUICK, frameworks=FAKES)
     assert str(info.value).startswith(
         "Invalid questionnaire rules (1 problem):\n  - docs/questionnaire.yml: expected valid YAML"
     )

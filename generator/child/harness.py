@@ -1,0 +1,296 @@
+"""The measuring harness. Runs INSIDE the child process, one snippet of one framework.
+
+Started by the runner (through `launch`) as `python -m generator.child.harness REQUEST.json`.
+It imports only the standard library, NumPy, the one framework under test and the other
+modules of `generator.child`, and reports through files: a `records.SnippetReport` at
+`request.report_path`, the current phase at `request.progress_path`. Stdout is never parsed.
+
+Phases, each timed on its own and never mixed: import of the framework, setup(), the first
+call of run() (tracing and compilation land here), warm-up, loop calibration, steady samples.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import importlib.util
+import inspect
+import io
+import math
+import os
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from . import adapters, records
+from .records import Measured, Sampling, SnippetReport, SnippetRequest
+
+MAX_OUTPUT_ELEMENTS = 1_000_000
+TRACEBACK_LINES = 40
+
+
+class SnippetError(Exception):
+    """The snippet broke the contract in a way its author must fix."""
+
+
+def main(request_path: str) -> int:
+    request = records.read(SnippetRequest, Path(request_path))
+    phase = Phase(Path(request.progress_path))
+    try:
+        report = measure(request, phase)
+    except SnippetError as exc:
+        report = SnippetReport("failed", phase.name, str(exc))
+    except BaseException:  # any failure of the snippet is data, not a crash
+        report = SnippetReport("failed", phase.name, _traceback_tail(phase.name))
+    records.write(report, Path(request.report_path))
+    return 0
+
+
+class Phase:
+    """The current phase, also written to a small file the parent polls for its progress."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.name = "start"
+
+    def __call__(self, name: str) -> None:
+        self.name = name
+        self.path.write_text(name, encoding="utf-8")
+
+
+def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
+    device, sampling = request.device, request.sampling
+
+    phase("import")
+    start = time.perf_counter()
+    fw = importlib.import_module(request.module)
+    import_s = time.perf_counter() - start
+    adapter = adapters.load(request.adapter, fw, device, sampling.threads)
+    info = adapter.info()
+    if device == "cuda" and not adapter.cuda_available():
+        return SnippetReport(
+            "skipped",
+            phase.name,
+            f"--device cuda was asked for, but {request.module} sees no CUDA "
+            "device on this machine. Run with --device cpu, or on a GPU machine.",
+            framework_info=info,
+        )
+
+    snippet = _load_snippet(Path(request.snippet_path), request.shared_dir)
+    inputs = _load_inputs(request.inputs_path)
+    kwargs = _setup_kwargs(snippet.setup, device=device, workdir=request.workdir)
+    captured = io.StringIO()
+
+    phase("setup")
+    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+        adapter.sync()
+        start = time.perf_counter()
+        state = snippet.setup(inputs, **kwargs)
+        adapter.sync()
+        setup_s = time.perf_counter() - start
+
+        phase("first call")
+        start = time.perf_counter()
+        first = snippet.run(state)
+        adapter.sync()
+        first_call_s = time.perf_counter() - start
+    output = encode_output(adapter.to_numpy(first))
+    del first
+
+    warmup_calls, loops, samples = 0, 0, []
+    eager_loops, eager_samples = 0, []
+    # An optional eager(state) is the same work without compilation: its steady state is
+    # sampled alternately with run()'s, so the page can say when compiling pays off.
+    eager = getattr(snippet, "eager", None)
+    if request.measure == "steady":
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            phase("warm-up")
+            warmup_calls, last = _warm_up(snippet.run, state, adapter, sampling)
+            phase("calibrate")
+            loops = _calibrate(snippet.run, state, adapter, sampling.min_sample_s, last)
+            if eager is not None:
+                phase("eager warm-up")
+                _, last = _warm_up(eager, state, adapter, sampling)
+                eager_loops = _calibrate(eager, state, adapter, sampling.min_sample_s, last)
+            phase("samples")
+            with _gc_paused():
+                for _ in range(sampling.samples):
+                    samples.append(_sample(snippet.run, state, adapter, loops))
+                    if eager is not None:
+                        eager_samples.append(_sample(eager, state, adapter, eager_loops))
+
+    phase("metrics")
+    metrics = _metrics(snippet, state)
+    measured = Measured(
+        import_s=import_s,
+        setup_s=setup_s,
+        first_call_s=first_call_s,
+        warmup_calls=warmup_calls,
+        loops=loops,
+        samples=tuple(samples),
+        peak_rss_bytes=_max_rss(resource.RUSAGE_SELF),
+        children_peak_rss_bytes=_max_rss(resource.RUSAGE_CHILDREN),
+        gpu_peak_bytes=adapter.gpu_peak_bytes(),
+        metrics=metrics,
+        eager_loops=eager_loops,
+        eager_samples=tuple(eager_samples),
+    )
+    return SnippetReport(
+        "ok",
+        phase.name,
+        framework_info=info,
+        measured=measured,
+        output=output,
+        output_text=captured.getvalue(),
+    )
+
+
+def _warm_up(run: Any, state: Any, adapter: Any, sampling: Sampling) -> tuple[int, float]:
+    """At least `warmup_calls` calls and at least `warmup_s` seconds. Returns the call count
+    and the duration of the last call (a first estimate for calibration)."""
+    calls, began, last = 0, time.perf_counter(), 0.0
+    while calls < sampling.warmup_calls or time.perf_counter() - began < sampling.warmup_s:
+        start = time.perf_counter()
+        run(state)
+        adapter.sync()
+        last = time.perf_counter() - start
+        calls += 1
+    return calls, last
+
+
+def _calibrate(run, state, adapter, min_sample_s: float, estimate_s: float) -> int:
+    """Calls per sample so that one sample lasts at least `min_sample_s` (asv-style)."""
+    loops = max(1, math.ceil(min_sample_s / estimate_s)) if estimate_s > 0 else 1
+    while _sample(run, state, adapter, loops) * loops < min_sample_s:
+        loops *= 2
+    return loops
+
+
+def _sample(run, state, adapter, loops: int) -> float:
+    """One steady-state sample: seconds per call over `loops` back-to-back calls."""
+    adapter.sync()
+    start = time.perf_counter()
+    for _ in range(loops):
+        run(state)
+    adapter.sync()
+    return (time.perf_counter() - start) / loops
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Collect once, then keep the collector out of the samples (as timeit does). Collecting
+    before every sample instead walks the whole heap of a framework and evicts the snippet's
+    data from the caches: the next calls then run measurably slower than in steady state."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _metrics(snippet, state) -> dict[str, float]:
+    if not hasattr(snippet, "metrics"):
+        return {}
+    values = snippet.metrics(state)
+    if not isinstance(values, dict) or not all(
+        isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+        for k, v in values.items()
+    ):
+        raise SnippetError(
+            f"metrics(state) must return a dict of metric id -> number, "
+            f"got {values!r}. Fix metrics() in the snippet."
+        )
+    return {k: float(v) for k, v in values.items()}
+
+
+def _load_snippet(path: Path, shared_dir: str | None):
+    # The snippet's folder comes first so `from inputs import ...` and helper modules resolve
+    # exactly as when the file is run on its own.
+    sys.path.insert(0, str(path.parent))
+    if shared_dir:
+        sys.path.insert(1, shared_dir)
+    spec = importlib.util.spec_from_file_location(f"snippet_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise SnippetError(f"{path}: cannot be imported as a Python module.")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_inputs(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def _setup_kwargs(setup, **available: Any) -> dict[str, Any]:
+    """Pass only what setup() asks for, so the simplest snippet is `def setup(inputs):`."""
+    params = inspect.signature(setup).parameters
+    return {name: value for name, value in available.items() if name in params}
+
+
+def encode_output(value: Any) -> Any:
+    """A JSON-safe form of a run() result: arrays become {"__array__": {dtype, shape, data}}.
+
+    NumPy is used only if something already imported it (every framework does): a value cannot
+    be a NumPy array otherwise, and a plain number is encoded as NumPy would encode it."""
+    np = sys.modules.get("numpy")
+    count = [0]
+
+    def encode(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): encode(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [encode(x) for x in v]
+        if isinstance(v, (str, bool)) or v is None:
+            return v
+        if np is None and isinstance(v, (int, float)):
+            count[0] += 1
+            dtype = "int64" if isinstance(v, int) else "float64"
+            return {"__array__": {"dtype": dtype, "shape": [], "data": [v]}}
+        if np is not None and isinstance(v, (int, float, np.generic, np.ndarray)):
+            array = np.asarray(v)
+            count[0] += array.size
+            if count[0] > MAX_OUTPUT_ELEMENTS:
+                raise SnippetError(
+                    f"run() returned more than {MAX_OUTPUT_ELEMENTS:,} numbers. Return a "
+                    "smaller result (e.g. a slice, a norm, or summary statistics) to compare."
+                )
+            if array.dtype.kind not in "biuf":
+                array = array.astype(np.float64)
+            return {
+                "__array__": {
+                    "dtype": str(array.dtype),
+                    "shape": list(array.shape),
+                    "data": array.ravel().tolist(),
+                }
+            }
+        raise SnippetError(
+            f"run() returned a {type(v).__name__}; return tensors, NumPy arrays, numbers, "
+            "strings, or a dict/list of those."
+        )
+
+    return encode(value)
+
+
+def _max_rss(who: int) -> int:
+    rss = resource.getrusage(who).ru_maxrss
+    return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB
+
+
+def _traceback_tail(phase: str) -> str:
+    lines = traceback.format_exc().rstrip().splitlines()
+    tail = "\n".join(lines[-TRACEBACK_LINES:])
+    return f"The snippet raised during {phase}:\n{tail}"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

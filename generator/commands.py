@@ -1,0 +1,151 @@
+"""The commands as plain functions, each a pipeline of named stages that reads every input once:
+
+    discover -> run -> load the results snapshot -> load the rules -> render -> sync -> site
+
+Stages get data, not the Project: the Project only says where things live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from . import compare, questionnaire, store
+from . import render as rendering  # `render` is the command below
+from .discover import discover
+from .environment import current_machine
+from .model import FRAMEWORKS, INSTALLED, Feature, Framework, Mode, Project, Status
+from .run import Outcome, RunOptions, run_features
+from .site import build_site
+from .text import last_line
+
+# `check` measures in quick mode into its own store, so it never replaces published numbers.
+CHECK_RESULTS = Path(".fieldguide") / "check-results"
+CHART_CACHE = Path(".fieldguide") / "charts"
+RULES_SOURCE = "docs/questionnaire.yml"  # how messages name the rules file
+
+
+def build(project: Project, options: RunOptions, console: Console) -> list[Outcome]:
+    """Validate, run what is stale, render every page, then build the site with MkDocs."""
+    features = discover(project.snippets)
+    results = _store(project.results, options.device)
+    outcomes = run_features(features, options, results, console)
+    _render(project, features, results.machine_id)
+    build_site(project.root, project.site)
+    return outcomes
+
+
+def run(
+    project: Project, feature_ids: list[str], options: RunOptions, console: Console
+) -> list[Outcome]:
+    features = discover(project.snippets, feature_ids)
+    return run_features(features, options, _store(project.results, options.device), console)
+
+
+def render(project: Project, machine_id: str | None = None, device: str = "cpu") -> list[Path]:
+    """Render every page from stored results (no running). Returns the files that changed.
+    `machine_id` may also name a results folder directly (e.g. <id>-cuda)."""
+    features = discover(project.snippets)
+    key = machine_id or store.results_key(current_machine().machine_id, device)
+    return _render(project, features, key)
+
+
+def _render(project: Project, features: list[Feature], key: str) -> list[Path]:
+    snapshot = store.load_snapshot(project.results, features, strict=key)
+    rules = _rules(project, features, snapshot, key)
+    files = rendering.pages(features, snapshot.machine(key), rules, project.root / CHART_CACHE)
+    return rendering.sync(project.generated, files)
+
+
+def _rules(
+    project: Project, features: list[Feature], snapshot: store.Snapshot, key: str
+) -> questionnaire.Rules | None:
+    """The questionnaire's rules bound to the measurements; None when the project has none."""
+    if not project.rules.is_file():
+        return None
+    rules = questionnaire.load_rules(project.rules, RULES_SOURCE, features)
+    return questionnaire.resolve(rules, features, snapshot, key)
+
+
+def ask(
+    project: Project,
+    answers_text: str | None,
+    machine_id: str | None = None,
+    prompt: Callable[..., Any] = click.prompt,
+) -> str:
+    """Answer the questionnaire (from `answers_text`, or by prompting) and explain the result."""
+    features = discover(project.snippets)
+    key = machine_id or current_machine().machine_id
+    snapshot = store.load_snapshot(project.results, features, strict=key)
+    rules = questionnaire.resolve(
+        questionnaire.load_rules(project.rules, RULES_SOURCE, features), features, snapshot, key
+    )
+    return questionnaire.ask(rules, answers_text, prompt)
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    feature: str
+    text: str
+
+
+def check(
+    project: Project,
+    feature_ids: list[str],
+    options: RunOptions,
+    console: Console | None = None,
+    frameworks: Mapping[str, Framework] = INSTALLED,
+) -> tuple[list[Outcome], list[CheckProblem]]:
+    """Validate metadata (and the questionnaire's rules), quick-run, and compare outputs.
+    Returns outcomes and problems."""
+    features = discover(project.snippets, feature_ids)
+    if project.rules.is_file():
+        # The rules cite features: validate against all of them, not just those checked now.
+        questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
+    scratch = _store(project.root / CHECK_RESULTS, options.device)
+    quick = RunOptions(
+        options.frameworks, options.device, Mode.QUICK, options.force, options.threads
+    )
+    outcomes = run_features(features, quick, scratch, console, frameworks)
+    problems = [
+        CheckProblem(
+            o.result.feature,
+            f"{o.result.framework} {o.result.status.value}: "
+            f"{last_line(o.result.message)} Run `fieldguide run --force "
+            f"{o.result.feature}` to see the whole message.",
+        )
+        for o in outcomes
+        if o.result.status in (Status.FAILED, Status.TIMEOUT)
+    ]
+    latest = {(o.result.feature, o.result.framework): o.result for o in outcomes}
+    for feature in features:
+        pair = {fw: latest.get((feature.id, fw)) for fw in FRAMEWORKS}
+        for fw, result in pair.items():
+            for metric, value in compare.nonzero_required(feature, result) if result else ():
+                problems.append(
+                    CheckProblem(
+                        feature.id,
+                        f"{fw}: {metric.id} = {value:g} in steady state, must be 0 "
+                        f"(its steady-state numbers are invalid). Make the inputs of "
+                        f"run() stable so nothing is traced or compiled again.",
+                    )
+                )
+        verdict = compare.equivalence(feature, pair["pytorch"], pair["tensorflow"])
+        if verdict.verdict == compare.Agreement.MISMATCH:
+            problems.append(
+                CheckProblem(
+                    feature.id,
+                    f"outputs differ: {verdict.detail} Fix "
+                    "the snippets, or the tolerance in feature.yml.",
+                )
+            )
+    return outcomes, problems
+
+
+def _store(results_dir: Path, device: str) -> store.Store:
+    return store.Store(results_dir, store.results_key(current_machine().machine_id, device))

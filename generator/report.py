@@ -1,0 +1,42 @@
+"""The end-of-run summary in the terminal: one row per snippet, with the fix for any failure."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from . import compare
+from .model import FRAMEWORK_LABELS, Status
+from .run import Outcome
+from .text import format_value, last_line
+
+STYLES = {
+    Status.OK: "green",
+    Status.FAILED: "red",
+    Status.TIMEOUT: "red",
+    Status.SKIPPED: "yellow",
+    Status.UNSUPPORTED: "cyan",
+}
+
+
+def summary_table(outcomes: list[Outcome]) -> Table:
+    table = Table(title="fieldguide run", show_lines=False)
+    for column in ("Feature", "Framework", "Status", "Steady median", "First call", "Note"):
+        table.add_column(column)
+    for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.framework)):
+        r = outcome.result
+        steady = compare.summarize(compare.per_process(r, "steady"))
+        first = compare.summarize(compare.per_process(r, "first_call"))
+        note = "cached" if not outcome.executed else ""
+        if r.message:
+            note = (note + "; " if note else "") + last_line(r.message)
+            if r.status in (Status.FAILED, Status.TIMEOUT):
+                note += f" → fix, then `fieldguide run {r.feature}`"
+        table.add_row(
+            r.feature,
+            FRAMEWORK_LABELS.get(r.framework, r.framework),
+            f"[{STYLES[r.status]}]{r.status.value}[/]",
+            format_value(steady.median, "s") if steady else "—",
+            format_value(first.median, "s") if first else "—",
+            note,
+        )
+    return table

@@ -1,0 +1,132 @@
+"""Text helpers every stage may use: numbers with units, ratios, safe Markdown, slugs, lines.
+
+This module imports nothing of the project's, so any stage can import it without reaching
+back up the pipeline.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import math
+import re
+import tokenize
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Interval(Protocol):
+    """A ratio with its confidence interval (compare.Ratio is one)."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    value = float(f"{value:.3g}")  # round first, so 0.000999999 s shows as 1 ms, not 1e+03 µs
+    if unit == "s":
+        for scale, suffix in ((1, "s"), (1e-3, "ms"), (1e-6, "µs")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {suffix}"
+        return f"{value * 1e9:.3g} ns"
+    if unit == "bytes":
+        for scale, suffix in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+            if abs(value) >= scale:
+                return f"{value / scale:.3g} {suffix}"
+        return f"{value:.0f} B"
+    if unit == "count":
+        return f"{value:g}"
+    if float(value).is_integer():
+        return f"{value:.0f} {unit}".strip()
+    return f"{value:.3g} {unit}".strip()
+
+
+def format_ratio(ratio: Interval | None) -> str:
+    if ratio is None or math.isnan(ratio.value):
+        return "—"
+    if ratio.ci_low == ratio.ci_high:
+        return f"{ratio.value:.2f}"
+    return f"{ratio.value:.2f} ({ratio.ci_low:.2f}–{ratio.ci_high:.2f})"
+
+
+def fence(text: str, language: str = "text") -> str:
+    """A code fence that the text cannot break out of: longer than any backtick run inside.
+    Code blocks are shown verbatim and HTML-escaped by the highlighter, so untrusted snippet
+    output is safe here."""
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    ticks = "`" * max(3, max(runs, default=0) + 1)
+    return f"{ticks}{language}\n{text.rstrip()}\n{ticks}"
+
+
+def table_cell(text: object) -> str:
+    """Text made safe for one Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+def link_text(text: object) -> str:
+    """Text made safe for the text of one Markdown link."""
+    return re.sub(r"([\\`*_\[\]<|])", r"\\\1", " ".join(str(text).split()))
+
+
+def slug(text: str) -> str:
+    """Lowercase words joined by '-': 'Developer experience' -> 'developer-experience'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def one_line(text: str) -> str:
+    """Runs of whitespace, newlines included, as single spaces."""
+    return " ".join(text.split())
+
+
+def last_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def did_you_mean(value: object, choices: Iterable[object]) -> str:
+    """ "Did you mean 'x'?" for the closest choice, or "" when none is close."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
+    return f"Did you mean '{close[0]}'?" if close else ""
+
+
+def plural(count: int, word: str, suffix: str = "s") -> str:
+    return f"{count} {word}" + (suffix if count != 1 else "")
+
+
+def logical_lines(source: str) -> int:
+    """Lines that carry code, without imports, docstrings, comments, blank lines and the
+    `if __name__ == "__main__":` block: what a reader would copy into their own program."""
+    tree = ast.parse(source)
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            skipped.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
+    for top in tree.body:
+        is_main = isinstance(top, ast.If) and "__main__" in ast.unparse(top.test)
+        if is_main or isinstance(top, (ast.Import, ast.ImportFrom)):
+            skipped.update(range(top.lineno, (top.end_lineno or top.lineno) + 1))
+    ignored = {
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    }
+    lines = {
+        tok.start[0]
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type not in ignored
+    }
+    return len(lines - skipped)
