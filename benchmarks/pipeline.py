@@ -8,18 +8,27 @@ time is not the pipeline's) and only they are run; timed in-process:
   one edit            one feature's inputs.py edited: exactly one pair re-runs
   render + mkdocs     rendering all pages and `mkdocs build --strict`  target < 15 s
 
-Part 2, this repository's real catalog: `fieldguide build` as a user runs it, with nothing
-changed, against `mkdocs build` alone (needs one complete `fieldguide build` first).
+Part 2, this repository's real catalog, as a user runs it: a temporary copy of the project with
+its results, built once (which runs whatever is stale), then, in fresh processes, paired and
+interleaved (the order alternating from round to round):
+  fieldguide build    nothing changed
+  mkdocs build        `mkdocs build --strict` of the same pages         fieldguide <= 1.5x this
+  build_site alone    generator.site.build_site (MkDocs in-process, its template cache in
+                      .fieldguide/templates) and nothing else
+The ratio is the median of the rounds' fieldguide/mkdocs ratios. Afterwards it checks that the
+timed builds ran no snippet and did not import matplotlib (every chart a cache hit).
 
 Prints figures; asserts nothing.
 
-    .venv/bin/python benchmarks/pipeline.py [--features 25] [--repeat 5]
+    .venv/bin/python benchmarks/pipeline.py [--part 1|2] [--features 25] [--repeat 5]
+        [--quick] [--results DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -27,17 +36,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-from rich.console import Console
-
-from generator.discover import discover
-from generator.model import Project
-from generator.render import render
-from generator.run import RunOptions, run_features
-from generator.site import build_site
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STDLIB = {"pytorch": ("json", "stdlib"), "tensorflow": ("json", "stdlib")}
+if str(ROOT) not in sys.path:  # the generator beside this script, not another installed one
+    sys.path.insert(0, str(ROOT))
+
+TARGET_RATIO = 1.5
+# Where `fieldguide build` keeps the theme's compiled templates (generator/site.py), relative to
+# the project root.
+TEMPLATES = ".fieldguide/templates"
+ADAPTER = "benchmarks.pipeline:StdlibAdapter"  # imported by part 1's children (ROOT on their path)
 SECTIONS = ("Core", "Training", "Performance", "Deployment", "Distributed", "Ecosystem")
 FEATURE = """\
 id: {id}
@@ -68,23 +77,54 @@ def run(state):
 """
 
 
+class StdlibAdapter:
+    """Part 1's children drive the json module as if it were a framework: nothing to sync."""
+
+    def __init__(self, module: Any, device: str, threads: int) -> None:
+        self.device = device
+
+    def cuda_available(self) -> bool:
+        return False
+
+    def sync(self) -> None:
+        pass
+
+    def to_numpy(self, value: Any) -> Any:
+        return value
+
+    def gpu_peak_bytes(self) -> int | None:
+        return None
+
+    def info(self) -> dict[str, Any]:
+        return {"version": sys.version.split()[0]}
+
+
 def timed(fn):
     start = time.perf_counter()
     value = fn()
     return time.perf_counter() - start, value
 
 
-def synthetic_project(count: int) -> Project:
+def copy_project(results: Path | None = None) -> Path:
+    """The project's sources in a temporary folder (and its results, when given)."""
     root = Path(tempfile.mkdtemp(prefix="fieldguide-pipeline-"))
     shutil.copy(ROOT / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(ROOT / "docs", root / "docs", ignore=shutil.ignore_patterns("features"))
-    shutil.copytree(
-        ROOT / "generator", root / "generator", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for name in ("generator", "snippets"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    if results is not None and results.is_dir():
+        shutil.copytree(results, root / "results")
+    return root
+
+
+# Part 1 ---------------------------------------------------------------------------------------
+
+
+def synthetic_project(count: int) -> Path:
+    from generator.discover import discover
+
+    root = copy_project()
     # The real features stay (the questionnaire cites them); they are rendered, not run.
-    shutil.copytree(
-        ROOT / "snippets", root / "snippets", ignore=shutil.ignore_patterns("__pycache__")
-    )
     real = len(discover(root / "snippets"))
     for n in range(count - real):
         folder = root / "snippets" / f"synthetic-{n:02d}"
@@ -95,17 +135,33 @@ def synthetic_project(count: int) -> Project:
         (folder / "inputs.py").write_text(INPUTS.format(n=n))
         for side in ("with_pytorch.py", "with_tensorflow.py"):
             (folder / side).write_text(SNIPPET)
-    return Project(root)
+    return root
 
 
 def part_one(count: int) -> None:
-    project = synthetic_project(count)
+    # Imported here: part 2 times the project's commands as processes and needs none of this.
+    from rich.console import Console
+
+    from generator import commands
+    from generator.discover import discover
+    from generator.environment import current_machine
+    from generator.model import FRAMEWORKS, Framework, Mode, Project
+    from generator.run import RunOptions, run_features
+    from generator.site import build_site
+    from generator.store import Store, results_key
+
+    project = Project(synthetic_project(count))
     console = Console(stderr=True, quiet=True)
-    options = RunOptions(mode="default", peaks=False)
+    options = RunOptions(mode=Mode.DEFAULT)
+    stdlib = {fw: Framework(fw, "json", ADAPTER, ("rich",), peaks=False) for fw in FRAMEWORKS}
+    results = Store(project.results, results_key(current_machine().machine_id, "cpu"))
 
     def run():
         synthetic = [f for f in discover(project.snippets) if f.id.startswith("synthetic-")]
-        return run_features(project, synthetic, options, console, STDLIB)
+        return run_features(synthetic, options, results, console, stdlib)
+
+    def render():
+        return commands.render(project)
 
     try:
         cold_s, outcomes = timed(run)
@@ -113,16 +169,22 @@ def part_one(count: int) -> None:
         print(
             f"cold run:           {cold_s:6.2f} s  ({executed} snippets executed, 3 processes each)"
         )
-        render(project)
-        build_site(project)
-        warm = [timed(lambda: (run(), render(project)))[0] for _ in range(5)]
+        render()
+        templates = project.root / TEMPLATES
+        build_site(project.root, project.site, template_cache=templates)
+        warm = [timed(lambda: (run(), render()))[0] for _ in range(5)]
         print(f"warm run + render:  {statistics.median(warm):6.2f} s  (median of 5; target < 5 s)")
         inputs = project.snippets / "synthetic-07" / "inputs.py"
         inputs.write_text(inputs.read_text().replace("SEED = 7", "SEED = 70"))
         edit_s, outcomes = timed(run)
         again = sorted((o.result.feature, o.result.framework) for o in outcomes if o.executed)
         print(f"one inputs.py edit: {edit_s:6.2f} s  (re-ran {again})")
-        both = [timed(lambda: (render(project), build_site(project)))[0] for _ in range(3)]
+        both = [
+            timed(
+                lambda: (render(), build_site(project.root, project.site, template_cache=templates))
+            )[0]
+            for _ in range(3)
+        ]
         print(
             f"render + mkdocs:    {statistics.median(both):6.2f} s  (median of 3, "
             f"{count} feature pages; target < 15 s)"
@@ -131,38 +193,105 @@ def part_one(count: int) -> None:
         shutil.rmtree(project.root)
 
 
-def wall(args: list[str]) -> float:
+# Part 2 ---------------------------------------------------------------------------------------
+
+
+def wall(args: list[str], cwd: Path) -> tuple[float, str]:
+    """Seconds a fresh process takes, and what it printed; exits if it fails."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
-    return elapsed
+        sys.exit(f"{' '.join(args)} failed in {cwd}:\n{proc.stdout}{proc.stderr}")
+    return elapsed, proc.stdout + proc.stderr
 
 
-def part_two(repeat: int) -> None:
+def files_state(folder: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def part_two(repeat: int, quick: bool, results: Path) -> None:
     python = sys.executable
-    wall([python, "-m", "generator", "build"])  # everything current first
-    builds, mkdocs = [], []
-    for _ in range(repeat):  # interleaved, so drift affects both alike
-        builds.append(wall([python, "-m", "generator", "build"]))
-        mkdocs.append(wall([python, "-m", "mkdocs", "build", "--strict", "--clean"]))
-    build_s, mkdocs_s = statistics.median(builds), statistics.median(mkdocs)
-    print(f"fieldguide build, nothing changed: {build_s:5.2f} s  (median of {repeat})")
-    print(f"mkdocs build --strict alone:       {mkdocs_s:5.2f} s")
-    print(f"fieldguide's own share:            {build_s - mkdocs_s:5.2f} s  (target < 5 s)")
+    root = copy_project(results)
+    build = [python, "-m", "generator", "build", *(["--quick"] if quick else [])]
+    commands = {
+        "fieldguide": build,
+        "mkdocs": [python, "-m", "mkdocs", "build", "--strict", "--clean"],
+        # Only the MkDocs part of fieldguide: the same build, in-process (generator/site.py).
+        "build_site": [
+            python,
+            "-c",
+            "from pathlib import Path; from generator.site import build_site; "
+            f"build_site(Path.cwd(), Path.cwd() / 'site', template_cache=Path({TEMPLATES!r}))",
+        ],
+    }
+    try:
+        first_s, _ = wall(build, root)  # everything current first: runs whatever is stale
+        print(f"first build of the copy:           {first_s:6.2f} s  (renders, draws the charts)")
+        before = files_state(root / "results")
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for round_ in range(repeat):  # interleaved, order alternating: drift affects all alike
+            order = list(commands) if round_ % 2 == 0 else list(reversed(commands))
+            for name in order:
+                times[name].append(wall(commands[name], root)[0])
+        ran_nothing = files_state(root / "results") == before
+        _, imports = wall([python, "-X", "importtime", *build[1:]], root)
+        matplotlib = bool(re.search(r"\|\s+matplotlib\s*$", imports, re.MULTILINE))
+        cached = root / ".fieldguide" / "charts"
+        svgs = len(list(cached.glob("*.svg"))) if cached.is_dir() else 0
+    finally:
+        shutil.rmtree(root)
+    fg, mk, site = (statistics.median(times[n]) for n in commands)
+    ratios = [f / m for f, m in zip(times["fieldguide"], times["mkdocs"], strict=True)]
+    ratio = statistics.median(ratios)
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    print(f"fieldguide build, nothing changed: {fg:6.2f} s  (median of {repeat})")
+    print(f"mkdocs build --strict alone:       {mk:6.2f} s  (median of {repeat})")
+    print(f"build_site alone (in-process):     {site:6.2f} s  (median of {repeat})")
+    print(
+        f"fieldguide / mkdocs:               {ratio:6.2f} x  (median of {repeat} paired rounds, "
+        f"{min(ratios):.2f}-{max(ratios):.2f}; {verdict} the {TARGET_RATIO}x target)"
+    )
+    print(f"fieldguide's own share:            {fg - mk:6.2f} s")
+    print(
+        f"timed builds ran no snippet: {'yes' if ran_nothing else 'NO (not a warm build)'}; "
+        f"a warm build imports matplotlib: {'YES' if matplotlib else 'no'}; "
+        f"chart cache: {svgs} SVGs"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("1", "2", "all"), default="all")
     parser.add_argument("--features", type=int, default=25)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="part 2's rounds (at least 5)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="part 2 builds with --quick (when the results at hand are quick-mode ones)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "results",
+        help="the results part 2's copy starts from (default: this project's)",
+    )
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f}\n\nPart 1: {args.features} feature pages")
-    part_one(args.features)
-    print("\nPart 2: this repository's catalog, as `fieldguide build`")
-    part_two(args.repeat)
+    if args.repeat < 5:
+        parser.error("--repeat: at least 5 rounds, or the median says little")
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    if args.part in ("1", "all"):
+        print(f"\nPart 1: {args.features} feature pages")
+        part_one(args.features)
+    if args.part in ("2", "all"):
+        print("\nPart 2: this repository's catalog, as `fieldguide build`")
+        part_two(args.repeat, args.quick, args.results.resolve())
+    print(f"\nload average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -15,9 +17,10 @@ from .report import summary_table
 from .run import RunOptions, failed
 
 console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def run_options(func):
+def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by the commands that measure."""
 
     @click.option(
@@ -47,7 +50,15 @@ def run_options(func):
         help="Intra-op threads for both frameworks. Default: physical cores.",
     )
     @functools.wraps(func)
-    def wrapper(*args, frameworks, device, quick, force, threads, **kwargs):
+    def wrapper(
+        *args: Any,
+        frameworks: tuple[str, ...],
+        device: str,
+        quick: bool,
+        force: bool,
+        threads: int | None,
+        **kwargs: Any,
+    ) -> Any:
         options = RunOptions(
             frameworks=tuple(frameworks) or FRAMEWORKS,
             device=device,
@@ -60,11 +71,11 @@ def run_options(func):
     return wrapper
 
 
-def user_errors(func):
+def user_errors(func: F) -> F:
     """User errors are printed without a traceback and exit with status 2."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except FieldGuideError as exc:
@@ -73,7 +84,7 @@ def user_errors(func):
             )
             sys.exit(2)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group()

@@ -26,7 +26,9 @@ from .text import last_line
 
 # `check` measures in quick mode into its own store, so it never replaces published numbers.
 CHECK_RESULTS = Path(".fieldguide") / "check-results"
+# Caches that only save time: charts by the hash of their data, MkDocs' compiled templates.
 CHART_CACHE = Path(".fieldguide") / "charts"
+TEMPLATE_CACHE = Path(".fieldguide") / "templates"
 RULES_SOURCE = "docs/questionnaire.yml"  # how messages name the rules file
 
 
@@ -36,7 +38,7 @@ def build(project: Project, options: RunOptions, console: Console) -> list[Outco
     results = _store(project.results, options.device)
     outcomes = run_features(features, options, results, console)
     _render(project, features, results.machine_id)
-    build_site(project.root, project.site)
+    build_site(project.root, project.site, template_cache=project.root / TEMPLATE_CACHE)
     return outcomes
 
 

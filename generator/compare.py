@@ -7,6 +7,7 @@ rendering the same results twice gives the same bytes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +101,7 @@ class Ratio:
         winner = (
             self.verdict
             if better == "lower"
-            else ("tensorflow" if self.verdict == "pytorch" else "pytorch")
+            else (Verdict.TENSORFLOW if self.verdict == Verdict.PYTORCH else Verdict.PYTORCH)
         )
         return f"{FRAMEWORK_LABELS[winner]} better"
 
@@ -263,7 +264,8 @@ def _bootstrap_medians(groups: list[list[float]], rng: np.random.Generator) -> n
         rows = rng.integers(0, n_proc, size=(BOOTSTRAP_RESAMPLES, n_proc))
         cols = rng.integers(0, n_val, size=(BOOTSTRAP_RESAMPLES, n_proc, n_val))
         picked = table[rows[:, :, None], cols]
-        return np.median(picked.reshape(BOOTSTRAP_RESAMPLES, -1), axis=1)
+        medians: np.ndarray = np.median(picked.reshape(BOOTSTRAP_RESAMPLES, -1), axis=1)
+        return medians
     medians = np.empty(BOOTSTRAP_RESAMPLES)
     for i in range(BOOTSTRAP_RESAMPLES):
         chosen = [arrays[j] for j in rng.integers(0, len(arrays), size=len(arrays))]
@@ -319,7 +321,7 @@ def equivalence(
     bounds = f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}"
     if failing:
         return Equivalence(
-            "mismatch", f"Outside {bounds}: " + "; ".join(failing[:5]), max_abs, max_rel
+            Agreement.MISMATCH, f"Outside {bounds}: " + "; ".join(failing[:5]), max_abs, max_rel
         )
     return Equivalence(Agreement.MATCH, f"Equal within {bounds}.", max_abs, max_rel)
 
@@ -335,7 +337,7 @@ def decode_output(value: Any) -> Any:
     return value
 
 
-def _leaves(a: Any, b: Any, where: str):
+def _leaves(a: Any, b: Any, where: str) -> Iterator[tuple[str, Any, Any]]:
     if isinstance(a, dict) or isinstance(b, dict):
         if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
             keys_a = sorted(a) if isinstance(a, dict) else type(a).__name__
@@ -444,8 +446,9 @@ def loc_row(feature: Feature) -> Row | None:
         if counts[0] == counts[1]
         else (Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW)
     )
-    exact = [Summary(c, c, c, c, c, c, 1, 0) for c in map(float, counts)]
-    return Row("loc", LOC_LABEL, "lines", "lower", *exact, Ratio(value, value, value, verdict))
+    pytorch, tensorflow = (Summary(c, c, c, c, c, c, 1, 0) for c in map(float, counts))
+    exact = Ratio(value, value, value, verdict)
+    return Row("loc", LOC_LABEL, "lines", "lower", pytorch, tensorflow, exact)
 
 
 def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:

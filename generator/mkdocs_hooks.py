@@ -10,6 +10,7 @@ it stays off.)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 MARKER = "<!-- fieldguide:scoreboard -->"
 MISSING = (
@@ -28,7 +29,7 @@ INSERTS = {
 }
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     for marker, (name, missing) in INSERTS.items():
         if marker not in markdown:
             continue

@@ -8,6 +8,7 @@ Failures become statuses; a run never crashes because a snippet did.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import runpy
@@ -15,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,7 @@ def run_features(
     pending = [p for p in plans if p.stale]
     if not pending:
         return outcomes
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     context = Context(
         options, protocol, frameworks, run_id, _base_fields(options, protocol, run_id)
     )
@@ -224,9 +225,7 @@ def _run_feature(
                         workdir / f"{framework}-{index}",
                         inputs_path,
                         context,
-                        lambda phase, label=label: progress.update(
-                            task, description=f"{label} · {phase}"
-                        ),
+                        functools.partial(_show_phase, progress, task, label),
                     )
                     if report.status == "ok":
                         reports[framework].append(report)
@@ -297,6 +296,10 @@ def _measured_result(
     )
 
 
+def _show_phase(progress: Progress, task: Any, label: str, phase: str) -> None:
+    progress.update(task, description=f"{label} · {phase}")
+
+
 class CpuWatch:
     """How much CPU others used while we measured: all busy CPU time on the machine, minus
     this process's and its children's. The load average alone cannot tell our own load from
@@ -336,7 +339,7 @@ def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict[s
         "protocol": protocol,
         "device": options.device,
         "machine": current_machine(),
-        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "runtime": {
             "threads": {"intra_op": protocol.threads, "inter_op": 1},
             "env": thread_env(protocol.threads),

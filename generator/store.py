@@ -244,6 +244,7 @@ def read_json(path: Path, feature_id: str) -> dict[str, Any]:
             f"This file was written by another version of fieldguide. Run "
             f"`fieldguide run --force {feature_id}` to measure again with this version."
         )
+    assert isinstance(data, dict)
     return data
 
 

@@ -19,9 +19,12 @@ from typing import Protocol
 class Interval(Protocol):
     """A ratio with its confidence interval (compare.Ratio is one)."""
 
-    value: float
-    ci_low: float
-    ci_high: float
+    @property
+    def value(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
 
 
 def format_value(value: float | None, unit: str) -> str:

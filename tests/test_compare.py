@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from generator.child.harness import encode_output
 from generator.compare import (
     MIN_EFFECT,
     equivalence,
@@ -16,7 +17,6 @@ from generator.compare import (
     ratio,
     summarize,
 )
-from generator.child.harness import encode_output
 from generator.model import Feature, ProcessRecord, Protocol, RunResult, Status, Tolerance
 
 DEFAULT_TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)

@@ -174,7 +174,7 @@ def test_failing_snippet_is_a_status_with_the_traceback_tail(make_project):
 
 
 def test_timeout_kills_the_child_and_is_a_status(make_project):
-    yml = FEATURE_YML.format(id="fake") + "timeout_s: 2\n"
+    yml = FEATURE_YML.format(id="fake") + "timeout_s: 0.5\n"
     project = make_project(
         feature_files(
             "fake",
@@ -196,7 +196,7 @@ def test_timeout_kills_the_child_and_is_a_status(make_project):
     )
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.TIMEOUT
-    assert result.message.startswith("Killed after 2 s (timeout_s in feature.yml).")
+    assert result.message.startswith("Killed after 0.5 s (timeout_s in feature.yml).")
 
 
 def test_child_that_dies_without_a_result_is_failed_with_its_output(make_project):
@@ -291,6 +291,7 @@ def test_snippet_metrics_are_stored_per_process(make_project):
     assert result.processes[0].metrics == {"artifact_bytes": 2048.0}
 
 
+@pytest.mark.slow  # the default protocol's warm-up and samples take seconds by design
 def test_default_mode_runs_several_processes_alternating(make_project):
     project = make_project(feature_files("fake"))
     result = run(project, RunOptions(mode="default"))["fake", "pytorch"].result
@@ -406,7 +407,7 @@ def test_other_cpu_load_during_the_run_is_recorded(make_project):
     import sys
 
     slow = (
-        "import time\n\n\ndef setup(inputs):\n    time.sleep(1)\n\n\n"
+        "import time\n\n\ndef setup(inputs):\n    time.sleep(0.4)\n\n\n"
         "def run(state):\n    return 1.0\n"
     )
     project = make_project(
@@ -452,7 +453,9 @@ def test_eager_baseline_is_sampled_alongside_the_compiled_path(make_project):
 
     stats = compilation(result)
     assert stats.speedup > 1.5
-    assert stats.breakeven_calls is not None and stats.breakeven_calls >= 0
+    # run()'s first call costs what a steady call costs (no compilation to pay off), and each
+    # call saves ~2 ms against eager(): compiling "pays off" within a few calls.
+    assert stats.breakeven_calls is not None and stats.breakeven_calls < 10
 
 
 def test_a_second_run_waits_for_the_first_and_says_so(make_project):

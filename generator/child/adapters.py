@@ -36,7 +36,7 @@ class Adapter:
 class TorchAdapter(Adapter):
     """PyTorch specifics: threads, device sync, conversion to NumPy, build info."""
 
-    def __init__(self, torch, device: str, threads: int):
+    def __init__(self, torch: Any, device: str, threads: int) -> None:
         self.torch, self.device = torch, device
         torch.set_num_threads(threads)
         torch.set_num_interop_threads(1)
@@ -87,7 +87,7 @@ class TorchAdapter(Adapter):
 class TensorFlowAdapter(Adapter):
     """TensorFlow specifics. oneDNN is left as shipped and recorded."""
 
-    def __init__(self, tf, device: str, threads: int):
+    def __init__(self, tf: Any, device: str, threads: int) -> None:
         self.tf, self.device = tf, device
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -139,6 +139,7 @@ class TensorFlowAdapter(Adapter):
 
 def _version_of(module: str) -> str | None:
     try:
-        return importlib.import_module(module).__version__
+        version: str = importlib.import_module(module).__version__
+        return version
     except ImportError:
         return None

@@ -23,6 +23,7 @@ import resource
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,7 @@ def _warm_up(run: Any, state: Any, adapter: Any, sampling: Sampling) -> tuple[in
     return calls, last
 
 
-def _calibrate(run, state, adapter, min_sample_s: float, estimate_s: float) -> int:
+def _calibrate(run: Any, state: Any, adapter: Any, min_sample_s: float, estimate_s: float) -> int:
     """Calls per sample so that one sample lasts at least `min_sample_s` (asv-style)."""
     loops = max(1, math.ceil(min_sample_s / estimate_s)) if estimate_s > 0 else 1
     while _sample(run, state, adapter, loops) * loops < min_sample_s:
@@ -170,7 +171,7 @@ def _calibrate(run, state, adapter, min_sample_s: float, estimate_s: float) -> i
     return loops
 
 
-def _sample(run, state, adapter, loops: int) -> float:
+def _sample(run: Any, state: Any, adapter: Any, loops: int) -> float:
     """One steady-state sample: seconds per call over `loops` back-to-back calls."""
     adapter.sync()
     start = time.perf_counter()
@@ -181,7 +182,7 @@ def _sample(run, state, adapter, loops: int) -> float:
 
 
 @contextlib.contextmanager
-def _gc_paused():
+def _gc_paused() -> Iterator[None]:
     """Collect once, then keep the collector out of the samples (as timeit does). Collecting
     before every sample instead walks the whole heap of a framework and evicts the snippet's
     data from the caches: the next calls then run measurably slower than in steady state."""
@@ -193,7 +194,7 @@ def _gc_paused():
         gc.enable()
 
 
-def _metrics(snippet, state) -> dict[str, float]:
+def _metrics(snippet: Any, state: Any) -> dict[str, float]:
     if not hasattr(snippet, "metrics"):
         return {}
     values = snippet.metrics(state)
@@ -208,7 +209,7 @@ def _metrics(snippet, state) -> dict[str, float]:
     return {k: float(v) for k, v in values.items()}
 
 
-def _load_snippet(path: Path, shared_dir: str | None):
+def _load_snippet(path: Path, shared_dir: str | None) -> Any:
     # The snippet's folder comes first so `from inputs import ...` and helper modules resolve
     # exactly as when the file is run on its own.
     sys.path.insert(0, str(path.parent))
@@ -231,7 +232,7 @@ def _load_inputs(path: str | None) -> dict[str, Any]:
         return {name: data[name] for name in data.files}
 
 
-def _setup_kwargs(setup, **available: Any) -> dict[str, Any]:
+def _setup_kwargs(setup: Any, **available: Any) -> dict[str, Any]:
     """Pass only what setup() asks for, so the simplest snippet is `def setup(inputs):`."""
     params = inspect.signature(setup).parameters
     return {name: value for name, value in available.items() if name in params}

@@ -9,11 +9,14 @@ half) runs it at the start and end of a run and judges the drift.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import adapters, records
 from .records import PeaksReport, PeaksRequest
@@ -38,7 +41,7 @@ def main(request_path: str) -> int:
     return 0
 
 
-def _best(fn, sync, work: float) -> float:
+def _best(fn: Callable[[], Any], sync: Callable[[], Any], work: float) -> float:
     """Work per second of the fastest of REPEATS calls after one warm-up call (STREAM's rule:
     the best time excluding the first)."""
     fn()
@@ -52,12 +55,12 @@ def _best(fn, sync, work: float) -> float:
     return work / min(times)
 
 
-def _torch_peaks(torch, adapter, device: str) -> dict[str, float]:
-    peaks = {}
+def _torch_peaks(torch: Any, adapter: Any, device: str) -> dict[str, float]:
+    peaks: dict[str, float] = {}
     for dtype, key in ((torch.float32, "gemm_fp32_gflops"), (torch.bfloat16, "gemm_bf16_gflops")):
         a = torch.randn(GEMM_N, GEMM_N, device=device).to(dtype)
         b = torch.randn(GEMM_N, GEMM_N, device=device).to(dtype)
-        peaks[key] = _best(lambda a=a, b=b: torch.mm(a, b), adapter.sync, 2 * GEMM_N**3) / 1e9
+        peaks[key] = _best(functools.partial(torch.mm, a, b), adapter.sync, 2 * GEMM_N**3) / 1e9
     x = torch.ones(STREAM_ELEMENTS, device=device)
     y = torch.ones(STREAM_ELEMENTS, device=device)
     z = torch.empty(STREAM_ELEMENTS, device=device)
@@ -69,15 +72,18 @@ def _torch_peaks(torch, adapter, device: str) -> dict[str, float]:
     return peaks
 
 
-def _tensorflow_peaks(tf, adapter, device: str) -> dict[str, float]:
-    peaks = {}
+def _matmul(tf: Any, a: Any, b: Any) -> Any:
+    return tf.linalg.matmul(a, b).numpy()  # .numpy() waits for the result
+
+
+def _tensorflow_peaks(tf: Any, adapter: Any, device: str) -> dict[str, float]:
+    peaks: dict[str, float] = {}
     with tf.device("/GPU:0" if device == "cuda" else "/CPU:0"):
         for dtype, key in ((tf.float32, "gemm_fp32_gflops"), (tf.bfloat16, "gemm_bf16_gflops")):
             a = tf.cast(tf.random.normal((GEMM_N, GEMM_N)), dtype)
             b = tf.cast(tf.random.normal((GEMM_N, GEMM_N)), dtype)
             peaks[key] = (
-                _best(lambda a=a, b=b: tf.linalg.matmul(a, b).numpy(), lambda: None, 2 * GEMM_N**3)
-                / 1e9
+                _best(functools.partial(_matmul, tf, a, b), lambda: None, 2 * GEMM_N**3) / 1e9
             )
         x = tf.ones(STREAM_ELEMENTS)
         y = tf.ones(STREAM_ELEMENTS)

@@ -1,7 +1,7 @@
 """Personas: realistic readers, and the answer a careful engineer would give each of them.
 
 Every persona answers the published questionnaire (docs/questionnaire.yml). The measured
-effects are resolved against an empty results folder here, so these outcomes do not depend on
+effects are resolved against no results at all here, so these outcomes do not depend on
 the machine that runs the tests; the last persona records results on purpose, because for it
 the numbers are the point. If a rules change breaks a persona, either the change is wrong or
 the persona's reasoning is: fix one of them, and say which in the commit.
@@ -14,11 +14,10 @@ from dataclasses import dataclass, replace
 import pytest
 
 from generator import store
-from generator.discover import discover
 from generator.model import Project
-from generator.questionnaire import evaluate, load_rules, parse_answers, resolve
+from generator.questionnaire import evaluate, parse_answers, resolve
 
-from .conftest import MACHINE_ID, ROOT, recorded
+from ..conftest import MACHINE_ID, ROOT, recorded
 
 
 @dataclass(frozen=True)
@@ -139,10 +138,9 @@ PERSONAS = [
 
 
 @pytest.fixture(scope="module")
-def unmeasured_rules(tmp_path_factory):
-    project = replace(Project(ROOT), results_dir=tmp_path_factory.mktemp("no-results"))
-    features = discover(project.snippets)
-    return resolve(load_rules(project, features), project, features, MACHINE_ID)
+def unmeasured_rules(repository):
+    features, rules = repository
+    return resolve(rules, features, store.Snapshot({}), MACHINE_ID)  # no results at all
 
 
 @pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.name)
@@ -159,13 +157,13 @@ def test_persona_gets_the_careful_engineers_answer(persona, unmeasured_rules):
         assert any(reason.startswith(start) for reason in shown), start
 
 
-def test_serverless_persona_follows_the_measurements(tmp_path):
+def test_serverless_persona_follows_the_measurements(tmp_path, repository):
     """A CPU-only serverless inference function: cold starts and memory are what the team pays
     for, and nothing else constrains it. The careful engineer looks at the numbers: whichever
     framework imports faster and uses less memory on their CPU wins; with no numbers, the
     honest answer is a tie."""
     project = replace(Project(ROOT), results_dir=tmp_path / "results")
-    features = discover(project.snippets)
+    features, loaded = repository
     given = "hardware=cpu-only,deploy=server,fast=startup,memory"
 
     def outcome(pytorch: float | None, tensorflow: float | None) -> str:
@@ -174,7 +172,8 @@ def test_serverless_persona_follows_the_measurements(tmp_path):
             if pytorch is not None and tensorflow is not None:
                 results.save(recorded("pytorch", pytorch, feature))
                 results.save(recorded("tensorflow", tensorflow, feature))
-        rules = resolve(load_rules(project, features), project, features, MACHINE_ID)
+        snapshot = store.load_snapshot(project.results, features)
+        rules = resolve(loaded, features, snapshot, MACHINE_ID)
         return evaluate(rules, parse_answers(rules, given)[0]).outcome
 
     assert outcome(None, None) == "either"  # TensorFlow +1 for TF Serving, nothing measured

@@ -18,13 +18,13 @@ from importlib import resources
 
 import pytest
 
-from generator import questionnaire
+from generator import questionnaire, store
 from generator.discover import discover
 from generator.environment import current_machine
 
-from .conftest import open_page, serve
-from .test_questionnaire import random_answers
-from .test_questionnaire_personas import PERSONAS
+from ..conftest import open_page, serve
+from .conftest import SOURCE, random_answers
+from .test_personas import PERSONAS
 
 pytestmark = pytest.mark.slow
 PARITY_SAMPLES = 10_000
@@ -36,8 +36,9 @@ def rules(built_site):
     """The rules as Python scores them for the built project: what the page must agree with."""
     project, _ = built_site
     features = discover(project.snippets)
-    loaded = questionnaire.load_rules(project, features)
-    return questionnaire.resolve(loaded, project, features, current_machine().machine_id)
+    snapshot = store.load_snapshot(project.results, features)
+    loaded = questionnaire.load_rules(project.rules, SOURCE, features)
+    return questionnaire.resolve(loaded, features, snapshot, current_machine().machine_id)
 
 
 def assert_clean(page) -> None:
