@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -456,13 +456,16 @@ def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:
     quantities = [q for q in QUANTITIES if q not in ("output", "loc")]
     if feature.measure == "once":
         quantities.remove("steady")
-    # Only snippets that start worker processes (e.g. data-parallel training) get this row.
-    if any(p.children_peak_rss_bytes for r in shown.values() if r for p in r.processes):
-        quantities.append("children_peak_rss")
     table = [
         row(feature, q, shown["pytorch"], shown["tensorflow"])
         for q in quantities + [m.id for m in feature.metrics]
     ]
+    workers = row(feature, "children_peak_rss", shown["pytorch"], shown["tensorflow"])
+    # Only snippets that start worker processes (e.g. data-parallel training) get this row, and
+    # a verdict only when both sides have workers: against none, a ratio compares nothing.
+    if any(s and s.median for s in (workers.pytorch, workers.tensorflow)):
+        both = all(s and s.median for s in (workers.pytorch, workers.tensorflow))
+        table.append(workers if both else replace(workers, ratio=None))
     loc = loc_row(feature)
     return table + ([loc] if loc else [])
 

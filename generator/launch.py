@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from .child import records
 
 LOG_TAIL_LINES = 30
@@ -34,6 +36,9 @@ class Exited:
     returncode: int | None  # None when it was killed for running past its timeout
     timed_out: bool
     log_tail: str
+    # The most memory the child's own descendants held at once (their summed RSS), sampled
+    # while it ran. Short-lived helpers (`uname -p` at import) are not workers and barely show.
+    descendants_peak_rss_bytes: int = 0
 
 
 def child_env(threads: int, workdir: Path, extra: Mapping[str, str]) -> dict[str, str]:
@@ -83,9 +88,11 @@ def launch(
             start_new_session=True,
         )  # its own process group, so its worker processes can be killed with it
         deadline = time.monotonic() + timeout_s
+        descendants = 0
         try:
             while True:
                 on_poll()
+                descendants = max(descendants, _descendants_rss(proc.pid))
                 left = deadline - time.monotonic()
                 try:
                     proc.wait(timeout=max(min(POLL_S, left), 0.001))
@@ -102,7 +109,21 @@ def launch(
     report = None
     if not timed_out and report_path.is_file():
         report = records.read(report_type, report_path)
-    return Exited(report, None if timed_out else proc.returncode, timed_out, _tail(log_path))
+    returncode = None if timed_out else proc.returncode
+    return Exited(report, returncode, timed_out, _tail(log_path), descendants)
+
+
+def _descendants_rss(pid: int) -> int:
+    """The summed resident memory of every live descendant of `pid` (not `pid` itself)."""
+    total = 0
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return 0
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            total += child.memory_info().rss
+    return total
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

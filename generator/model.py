@@ -277,6 +277,9 @@ class ProcessRecord:
     loops: int  # calls per steady sample, from calibration
     samples: tuple[float, ...]
     peak_rss_bytes: int
+    # The most the snippet's worker processes held at once (summed RSS of live descendants,
+    # sampled by the parent). Not RUSAGE_CHILDREN: that is the largest child's peak, and a
+    # fork+exec'd helper counts its parent's memory at the fork.
     children_peak_rss_bytes: int
     gpu_peak_bytes: int | None
     metrics: dict[str, float]
@@ -294,9 +297,11 @@ class ProcessRecord:
         return cls(**values)
 
     @classmethod
-    def from_measured(cls, measured: Any) -> ProcessRecord:
-        """From a child's `records.Measured` (the same fields)."""
-        return cls(**{f.name: getattr(measured, f.name) for f in fields(cls)})
+    def from_measured(cls, measured: Any, children_peak_rss_bytes: int) -> ProcessRecord:
+        """From a child's `records.Measured` and what the parent saw of its descendants."""
+        names = {f.name for f in fields(cls)} - {"children_peak_rss_bytes"}
+        values = {name: getattr(measured, name) for name in names}
+        return cls(**values, children_peak_rss_bytes=children_peak_rss_bytes)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .child.peaks import GEMM_N, REPEATS, STREAM_ELEMENTS
+from .child.peaks import GEMM_MIN_CALL_S, GEMM_N, REPEATS, STREAM_ELEMENTS
 from .child.records import PeaksReport, PeaksRequest
 from .launch import child_env, launch
 from .model import Framework
 
-__all__ = ["DRIFT_LIMIT", "GEMM_N", "PEAK_KEYS", "REPEATS", "STREAM_ELEMENTS"]
+__all__ = ["DRIFT_LIMIT", "GEMM_MIN_CALL_S", "GEMM_N", "PEAK_KEYS", "REPEATS", "STREAM_ELEMENTS"]
 
 TIMEOUT_S = 300
 DRIFT_LIMIT = 0.05  # start vs end: above this the run is marked degraded
@@ -28,6 +28,8 @@ PEAK_KEYS = {
     "copy_gbs": ("Memory copy", "GB/s"),
     "triad_gbs": ("Memory triad", "GB/s"),
 }
+# The size each GEMM was measured at (child.peaks shrinks it for a dtype the CPU is slow at).
+SIZE_KEYS = {"gemm_fp32_gflops": "gemm_fp32_n", "gemm_bf16_gflops": "gemm_bf16_n"}
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,17 @@ class Phase:
     status: str  # "ok", "failed" or "timeout"
     message: str = ""
     values: dict[str, float] = field(default_factory=dict)  # PEAK_KEYS -> value
+    sizes: dict[str, int] = field(default_factory=dict)  # SIZE_KEYS' values -> GEMM size
 
     def get(self, key: str) -> float | None:
         return self.values.get(key)
 
+    def size(self, key: str) -> int | None:
+        """The size of the GEMM behind peak `key` (None for bandwidths, or older records)."""
+        return self.sizes.get(SIZE_KEYS.get(key, ""))
+
     def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"status": self.status, **self.values}
+        data: dict[str, Any] = {"status": self.status, **self.values, **self.sizes}
         if self.message:
             data["message"] = self.message
         return data
@@ -50,7 +57,8 @@ class Phase:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Phase:
         values = {k: float(v) for k, v in data.items() if k in PEAK_KEYS}
-        return cls(str(data.get("status", "failed")), str(data.get("message", "")), values)
+        sizes = {k: int(v) for k, v in data.items() if k in SIZE_KEYS.values()}
+        return cls(str(data.get("status", "failed")), str(data.get("message", "")), values, sizes)
 
 
 @dataclass(frozen=True)
@@ -135,4 +143,4 @@ def measure(framework: Framework, device: str, threads: int) -> Phase:
     report: PeaksReport | None = exited.report
     if report is None:
         return Phase("failed", exited.log_tail)
-    return Phase(report.status, report.message, dict(report.peaks))
+    return Phase.from_json({**report.peaks, "status": report.status, "message": report.message})

@@ -193,6 +193,7 @@ def _hardware_files(
         chart_alt=charts.roofline_alt(points) if chart else "",
         peak_keys=peaks.PEAK_KEYS,
         gemm_n=peaks.GEMM_N,
+        gemm_min_call_ms=round(peaks.GEMM_MIN_CALL_S * 1000),
         stream_bytes=peaks.STREAM_ELEMENTS * 4,
         repeats=peaks.REPEATS,
         drift_limit=peaks.DRIFT_LIMIT,

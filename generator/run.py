@@ -206,7 +206,7 @@ def _run_feature(
             for framework in runnable:
                 done[framework] = _result(plan, framework, context.base, Status.FAILED, message)
             runnable = []
-        reports: dict[str, list[SnippetReport]] = {fw: [] for fw in runnable}
+        reports: dict[str, list[tuple[SnippetReport, int]]] = {fw: [] for fw in runnable}
         failures: dict[str, SnippetReport] = {}
         load_start = load_average()
         watch = CpuWatch()
@@ -219,7 +219,7 @@ def _run_feature(
                         f"{feature.id} · {context.frameworks[framework].label} · "
                         f"process {index + 1}/{processes}"
                     )
-                    report = _run_child(
+                    report, descendants = _run_child(
                         feature,
                         context.frameworks[framework],
                         workdir / f"{framework}-{index}",
@@ -228,7 +228,7 @@ def _run_feature(
                         functools.partial(_show_phase, progress, task, label),
                     )
                     if report.status == "ok":
-                        reports[framework].append(report)
+                        reports[framework].append((report, descendants))
                     else:
                         failures[framework] = report
                 progress.advance(overall)
@@ -271,7 +271,7 @@ def _measured_result(
     framework: str,
     base: dict[str, Any],
     failure: SnippetReport | None,
-    reports: list[SnippetReport],
+    reports: list[tuple[SnippetReport, int]],
     inputs_sha: str,
 ) -> RunResult:
     if failure is not None:
@@ -279,8 +279,8 @@ def _measured_result(
         return _result(
             plan, framework, base, Status(failure.status), failure.message, framework_info=info
         )
-    first = reports[0]
-    records = [ProcessRecord.from_measured(r.measured) for r in reports if r.measured]
+    first = reports[0][0]
+    records = [ProcessRecord.from_measured(r.measured, d) for r, d in reports if r.measured]
     undeclared = _metric_problems(plan.feature, records[0].metrics)
     return _result(
         plan,
@@ -356,8 +356,9 @@ def _run_child(
     inputs_path: Path | None,
     context: Context,
     on_phase: Callable[[str], None],
-) -> SnippetReport:
-    """One child process; returns what it reported, or a failed/timeout report."""
+) -> tuple[SnippetReport, int]:
+    """One child process: what it reported (or a failed/timeout report), and the most memory
+    its worker processes held at once."""
     workdir.mkdir()
     protocol = context.protocol
     request = SnippetRequest(
@@ -388,6 +389,7 @@ def _run_child(
 
     env = child_env(protocol.threads, workdir, framework.env)
     exited = launch("harness", request, SnippetReport, workdir, env, feature.timeout_s, poll)
+    workers = exited.descendants_peak_rss_bytes
     if exited.timed_out:
         return SnippetReport(
             "timeout",
@@ -395,16 +397,16 @@ def _run_child(
             f"Killed after {feature.timeout_s:g} s (timeout_s in "
             f"{feature.metadata_path.name}). Make run() faster, or raise "
             "timeout_s if the work is meant to take this long.",
-        )
+        ), workers
     if exited.report is None:
         return SnippetReport(
             "failed",
             "",
             f"The child process exited with code {exited.returncode} before "
             f"writing a result. Last output:\n{exited.log_tail}",
-        )
+        ), workers
     report: SnippetReport = exited.report
-    return report
+    return report, workers
 
 
 def _write_inputs(feature: Feature, workdir: Path) -> tuple[Path | None, str]:

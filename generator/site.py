@@ -67,7 +67,7 @@ def _cache_templates(theme: Any, folder: Path) -> None:
     make_env = theme.get_env
 
     def get_env() -> jinja2.Environment:
-        env = make_env()
+        env: jinja2.Environment = make_env()
         settings = (
             getattr(jinja2, "__version__", ""),
             sorted(env.extensions),

@@ -36,7 +36,8 @@ from .model import (
 )
 from .peaks import PeakRecord
 
-SCHEMA_VERSION = 1
+# 2: worker memory is the summed RSS of live descendants (was RUSAGE_CHILDREN, an artifact).
+SCHEMA_VERSION = 2
 # The child side's code: a change to how snippets are measured re-runs every snippet.
 CHILD_SOURCES = tuple(
     Path(__file__).with_name("child") / name for name in ("harness.py", "adapters.py", "records.py")

@@ -1,40 +1,16 @@
 """Stand-ins for the frameworks, so that runner edge cases take milliseconds.
 
 The runner starts each framework's children as its `Framework` record says; these records point
-both "pytorch" and "tensorflow" at a stdlib module and at the adapter below. Real-framework runs
+both "pytorch" and "tensorflow" at a stdlib module and at tests/fake_adapter.py. Real-framework runs
 are in test_starters.py.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import Any
-
 from generator.model import Framework
 
-ADAPTER = "tests.fakes:StdlibAdapter"
-
-
-class StdlibAdapter:
-    """Drives a stdlib module as if it were a framework: nothing to sync, nothing to convert."""
-
-    def __init__(self, module: Any, device: str, threads: int) -> None:
-        self.device = device
-
-    def cuda_available(self) -> bool:
-        return False
-
-    def sync(self) -> None:
-        pass
-
-    def to_numpy(self, value: Any) -> Any:
-        return value
-
-    def gpu_peak_bytes(self) -> int | None:
-        return None
-
-    def info(self) -> dict[str, Any]:
-        return {"version": sys.version.split()[0]}
+# In a module of its own that imports only the standard library: the child imports it.
+ADAPTER = "tests.fake_adapter:StdlibAdapter"
 
 
 def fake(name: str, distributions: tuple[str, ...] = ("pytest",)) -> Framework:

@@ -45,10 +45,16 @@ def test_a_failed_peak_measurement_is_degraded_not_a_crash():
 
 
 def test_a_record_survives_its_json_form():
-    record = PeakRecord("run1", {"pytorch": FrameworkPeaks.judge(START, ended(copy_gbs=21.0))})
+    sized = Phase("ok", values=START.values, sizes={"gemm_bf16_n": 512})
+    record = PeakRecord("run1", {"pytorch": FrameworkPeaks.judge(sized, ended(copy_gbs=21.0))})
     data = record.as_json()
-    assert data["frameworks"]["pytorch"]["start"] == {"status": "ok", **START.values}
+    assert data["frameworks"]["pytorch"]["start"] == {
+        "status": "ok",
+        **START.values,
+        "gemm_bf16_n": 512,
+    }
     assert PeakRecord.from_json(data) == record
+    assert record.frameworks["pytorch"].start.size("gemm_bf16_gflops") == 512
 
 
 def test_roofline_bound_is_the_lower_of_compute_and_memory():
@@ -70,3 +76,6 @@ def test_peak_suite_runs_with_the_real_framework(framework):
     # Loose physical sanity: any machine that runs the frameworks beats these floors.
     assert measured.values["gemm_fp32_gflops"] > 1 and measured.values["gemm_bf16_gflops"] > 0.1
     assert measured.values["copy_gbs"] > 0.5 and measured.values["triad_gbs"] > 0.5
+    # Each GEMM ran at a power of two from 256 to 2048, recorded beside its peak.
+    assert set(measured.sizes) == {"gemm_fp32_n", "gemm_bf16_n"}
+    assert all(n in (256, 512, 1024, 2048) for n in measured.sizes.values())

@@ -210,3 +210,30 @@ def test_results_are_only_placed_against_the_peaks_of_their_own_run(make_project
     page = (project.generated / "core" / "fake.md").read_text()
     assert "## Against this machine's peaks" not in page
     assert "degraded run" not in page
+
+
+def test_worker_memory_gets_a_verdict_only_when_both_sides_have_workers(make_project):
+    from dataclasses import replace
+
+    from generator import compare
+    from generator.discover import discover
+
+    project = make_project(feature_files("fake"))
+    (feature,) = discover(project.snippets)
+
+    def with_workers(framework: str, workers: int) -> RunResult:
+        r = recorded(framework, 1.0)
+        processes = tuple(replace(p, children_peak_rss_bytes=workers) for p in r.processes)
+        return replace(r, processes=processes)
+
+    def workers_row(pytorch: int, tensorflow: int):
+        shown = {"pytorch": with_workers("pytorch", pytorch)}
+        shown["tensorflow"] = with_workers("tensorflow", tensorflow)
+        rows = compare.rows(feature, shown)
+        return next((r for r in rows if r.quantity == "children_peak_rss"), None)
+
+    assert workers_row(0, 0) is None  # no workers anywhere: no row
+    one_sided = workers_row(200 * 2**20, 0)
+    assert one_sided is not None and one_sided.ratio is None  # shown, never judged
+    both = workers_row(200 * 2**20, 100 * 2**20)
+    assert both is not None and both.ratio is not None and both.ratio.value == 2.0

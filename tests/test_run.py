@@ -368,7 +368,7 @@ def test_worker_processes_peak_memory_is_recorded(make_project):
 
 
         def run(state):
-            code = "x = bytearray(50 * 2**20)"
+            code = "import time; x = bytearray(50 * 2**20); time.sleep(0.5)"
             return float(subprocess.run([sys.executable, "-c", code], check=True).returncode)
         """
     project = make_project(
@@ -376,6 +376,32 @@ def test_worker_processes_peak_memory_is_recorded(make_project):
     )
     (process,) = run(project)["fake", "pytorch"].result.processes
     assert process.children_peak_rss_bytes > 50 * 2**20
+
+
+def test_a_short_helper_of_a_large_process_is_not_a_worker(make_project):
+    """A fork+exec'd helper (TensorFlow's import runs `uname -p`) was counted with its parent's
+    memory at the fork, so every TensorFlow snippet showed ~450 MiB of "workers"."""
+    snippet = """\
+        import subprocess
+
+        BALLAST = bytearray(300 * 2**20)  # a large process, as one that imported a framework
+
+
+        def setup(inputs):
+            subprocess.run(["uname", "-p"], check=True, capture_output=True)
+            return None
+
+
+        def run(state):
+            return 1.0
+        """
+    project = make_project(
+        feature_files("fake", **{"with_pytorch.py": snippet, "with_tensorflow.py": snippet})
+    )
+    result = run(project)["fake", "pytorch"].result
+    (process,) = result.processes
+    assert process.peak_rss_bytes > 300 * 2**20
+    assert process.children_peak_rss_bytes < 20 * 2**20
 
 
 def test_calibration_loops_short_calls_up_to_the_minimum_sample_length(make_project):

@@ -134,7 +134,6 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         loops=loops,
         samples=tuple(samples),
         peak_rss_bytes=_max_rss(resource.RUSAGE_SELF),
-        children_peak_rss_bytes=_max_rss(resource.RUSAGE_CHILDREN),
         gpu_peak_bytes=adapter.gpu_peak_bytes(),
         metrics=metrics,
         eager_loops=eager_loops,

@@ -21,7 +21,10 @@ from typing import Any
 from . import adapters, records
 from .records import PeaksReport, PeaksRequest
 
-GEMM_N = 2048  # 2 * 2048^3 = 17 GFLOP per call
+GEMM_N = 2048  # the largest GEMM: 2 * 2048^3 = 17 GFLOP per call
+# A dtype the CPU has no instructions for (bf16 on many CPUs) runs at well under 1 GFLOP/s, and
+# 2048-wide calls would take ~20 s each: the size doubles from 256 only while a call is shorter.
+GEMM_MIN_CALL_S = 0.05
 STREAM_ELEMENTS = 64 * 2**20  # float32: 256 MiB per array, far beyond any last-level cache
 REPEATS = 7
 
@@ -55,12 +58,36 @@ def _best(fn: Callable[[], Any], sync: Callable[[], Any], work: float) -> float:
     return work / min(times)
 
 
+def _gemm(
+    make: Callable[[int], Callable[[], Any]], sync: Callable[[], Any], key: str
+) -> dict[str, float]:
+    """The GEMM peak and the size it was measured at (`<key>` and `<key>_n`): `make(n)` returns
+    one n-by-n multiplication to call."""
+    n = 256
+    while n < GEMM_N:
+        call = make(n)
+        call()  # the first call of a size pays for its allocations
+        sync()
+        start = time.perf_counter()
+        call()
+        sync()
+        if time.perf_counter() - start >= GEMM_MIN_CALL_S:
+            break
+        n *= 2
+    gflops = _best(make(n), sync, 2 * n**3) / 1e9
+    return {f"{key}_gflops": gflops, f"{key}_n": float(n)}
+
+
 def _torch_peaks(torch: Any, adapter: Any, device: str) -> dict[str, float]:
     peaks: dict[str, float] = {}
-    for dtype, key in ((torch.float32, "gemm_fp32_gflops"), (torch.bfloat16, "gemm_bf16_gflops")):
-        a = torch.randn(GEMM_N, GEMM_N, device=device).to(dtype)
-        b = torch.randn(GEMM_N, GEMM_N, device=device).to(dtype)
-        peaks[key] = _best(functools.partial(torch.mm, a, b), adapter.sync, 2 * GEMM_N**3) / 1e9
+    for dtype, key in ((torch.float32, "gemm_fp32"), (torch.bfloat16, "gemm_bf16")):
+
+        def make(n: int, dtype: Any = dtype) -> Callable[[], Any]:
+            a = torch.randn(n, n, device=device).to(dtype)
+            b = torch.randn(n, n, device=device).to(dtype)
+            return functools.partial(torch.mm, a, b)
+
+        peaks |= _gemm(make, adapter.sync, key)
     x = torch.ones(STREAM_ELEMENTS, device=device)
     y = torch.ones(STREAM_ELEMENTS, device=device)
     z = torch.empty(STREAM_ELEMENTS, device=device)
@@ -79,12 +106,14 @@ def _matmul(tf: Any, a: Any, b: Any) -> Any:
 def _tensorflow_peaks(tf: Any, adapter: Any, device: str) -> dict[str, float]:
     peaks: dict[str, float] = {}
     with tf.device("/GPU:0" if device == "cuda" else "/CPU:0"):
-        for dtype, key in ((tf.float32, "gemm_fp32_gflops"), (tf.bfloat16, "gemm_bf16_gflops")):
-            a = tf.cast(tf.random.normal((GEMM_N, GEMM_N)), dtype)
-            b = tf.cast(tf.random.normal((GEMM_N, GEMM_N)), dtype)
-            peaks[key] = (
-                _best(functools.partial(_matmul, tf, a, b), lambda: None, 2 * GEMM_N**3) / 1e9
-            )
+        for dtype, key in ((tf.float32, "gemm_fp32"), (tf.bfloat16, "gemm_bf16")):
+
+            def make(n: int, dtype: Any = dtype) -> Callable[[], Any]:
+                a = tf.cast(tf.random.normal((n, n)), dtype)
+                b = tf.cast(tf.random.normal((n, n)), dtype)
+                return functools.partial(_matmul, tf, a, b)
+
+            peaks |= _gemm(make, lambda: None, key)
         x = tf.ones(STREAM_ELEMENTS)
         y = tf.ones(STREAM_ELEMENTS)
         # XLA fuses each kernel into one pass over memory, as STREAM's loops are.

@@ -54,7 +54,6 @@ class Measured:
     loops: int
     samples: tuple[float, ...]
     peak_rss_bytes: int
-    children_peak_rss_bytes: int
     gpu_peak_bytes: int | None
     metrics: dict[str, float]
     eager_loops: int = 0
