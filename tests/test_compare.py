@@ -162,6 +162,7 @@ def simulated_side(rng, center: float, between_cv: float, within_cv: float, proc
     ]
 
 
+@pytest.mark.slow  # 900 bootstrapped comparisons: a simulation, seconds long
 @pytest.mark.parametrize(("between_cv", "within_cv"), [(0.01, 0.02), (0.08, 0.03), (0.2, 0.1)])
 def test_a_a_comparison_is_no_measurable_difference(between_cv, within_cv):
     """A/A: the same distribution on both sides is called different at most 5% of the time."""
