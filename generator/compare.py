@@ -7,13 +7,13 @@ rendering the same results twice gives the same bytes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from .model import FRAMEWORK_LABELS, FRAMEWORKS, QUANTITIES, Claim, Feature, Metric, RunResult
+from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, Metric, ProcessRecord, RunResult
 from .peaks import PeakRecord
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -34,10 +34,14 @@ BUSY_CORES = 0.25
 
 # Human names of the built-in quantities, in table order, with their unit.
 QUANTITY_LABELS = {
+    "first_result": ("Time to first result (process start to first call returned)", "s"),
     "import": ("Import", "s"),
+    "load": ("Loading the snippet module", "s"),
     "setup": ("Setup", "s"),
     "first_call": ("First call (incl. tracing/compilation)", "s"),
     "steady": ("Steady state, per call", "s"),
+    "import_rss": ("Memory after import (RSS)", "bytes"),
+    "growth_rss": ("Memory the snippet adds (peak RSS − RSS after import)", "bytes"),
     "peak_rss": ("Peak memory (RSS)", "bytes"),
     "children_peak_rss": ("Peak memory of worker processes (RSS)", "bytes"),
 }
@@ -59,6 +63,30 @@ class Agreement(enum.StrEnum):
     MISMATCH = "mismatch"
     NOT_COMPARED = "not compared"  # declared: the outputs cannot be compared
     NOT_AVAILABLE = "not available"  # a side has no successful result
+
+
+# Quantities recorded since schema 2: a process of an older result has none.
+OPTIONAL: dict[str, Callable[[ProcessRecord], float | None]] = {
+    "first_result": lambda p: p.first_result_s,
+    "load": lambda p: p.load_s,
+    "import_rss": lambda p: p.import_rss_bytes,
+    "growth_rss": lambda p: (
+        p.peak_rss_bytes - p.import_rss_bytes if p.import_rss_bytes is not None else None
+    ),
+}
+# The numbers table, in order. The whole-process peak is not a row: most of it is the import
+# (a no-op snippet peaks at ~220 MiB with PyTorch, ~540 MiB with TensorFlow), so it is shown
+# as the memory after import and what the snippet adds to it.
+TABLE = (
+    "first_result",
+    "import",
+    "load",
+    "setup",
+    "first_call",
+    "steady",
+    "import_rss",
+    "growth_rss",
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +182,9 @@ def per_process(result: RunResult, quantity: str) -> list[list[float]]:
             values = [p.first_call_s]
         elif quantity == "peak_rss":
             values = [float(p.peak_rss_bytes)]
+        elif quantity in OPTIONAL:  # None in results from before they were measured
+            value = OPTIONAL[quantity](p)
+            values = [float(value)] if value is not None else []
         elif quantity == "children_peak_rss":
             values = [float(p.children_peak_rss_bytes)]
         elif quantity in p.metrics:
@@ -453,13 +484,13 @@ def loc_row(feature: Feature) -> Row | None:
 
 def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:
     """The numbers table of a feature: every measured quantity, its metrics, lines of code."""
-    quantities = [q for q in QUANTITIES if q not in ("output", "loc")]
-    if feature.measure == "once":
-        quantities.remove("steady")
+    quantities = [q for q in TABLE if not (q == "steady" and feature.measure == "once")]
     table = [
         row(feature, q, shown["pytorch"], shown["tensorflow"])
         for q in quantities + [m.id for m in feature.metrics]
     ]
+    # What older results did not record is left out rather than shown as a row of dashes.
+    table = [r for r in table if r.quantity not in OPTIONAL or r.pytorch or r.tensorflow]
     workers = row(feature, "children_peak_rss", shown["pytorch"], shown["tensorflow"])
     # Only snippets that start worker processes (e.g. data-parallel training) get this row, and
     # a verdict only when both sides have workers: against none, a ratio compares nothing.

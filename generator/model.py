@@ -24,7 +24,19 @@ SECTIONS = (
     "Developer experience",
 )
 # Quantities every run measures; a feature may add its own metrics beside them.
-QUANTITIES = ("output", "import", "setup", "first_call", "steady", "peak_rss", "loc")
+QUANTITIES = (
+    "output",
+    "first_result",
+    "import",
+    "load",
+    "setup",
+    "first_call",
+    "steady",
+    "import_rss",
+    "growth_rss",
+    "peak_rss",
+    "loc",
+)
 
 
 class Device(enum.StrEnum):
@@ -285,6 +297,11 @@ class ProcessRecord:
     metrics: dict[str, float]
     eager_loops: int = 0
     eager_samples: tuple[float, ...] = ()  # the uncompiled baseline, if the snippet has eager()
+    # Added in schema 2; None in older results.
+    load_s: float | None = None  # executing the snippet module (its own imports land here)
+    first_result_s: float | None = None  # process start -> the first call returned
+    import_rss_bytes: int | None = None  # resident memory once the framework is imported
+    modules: dict[str, int] = field(default_factory=dict)  # phase -> modules it imported
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProcessRecord:

@@ -23,7 +23,7 @@ from .text import fence, format_ratio, format_value, link_text, table_cell
 SCOREBOARD = "_scoreboard.md"
 # The instruction sets named in a page's stamp (the full list is in the result files).
 STAMP_ISA = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "asimd", "sve")
-SCOREBOARD_QUANTITIES = ("steady", "first_call", "import", "peak_rss", "loc")
+SCOREBOARD_QUANTITIES = ("steady", "first_result", "first_call", "growth_rss", "loc")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Side:
     marks: tuple[str, ...] = ()  # why its numbers deserve less trust (noise, busy machine)
     compilation: compare.Compilation | None = None  # when the snippet has an eager baseline
     roofline: compare.Roofline | None = None  # when the feature declares its work
+    modules: tuple[tuple[str, int], ...] = ()  # (phase, modules it imported), first process
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,17 @@ def _side(
         marks,
         compare.compilation(source),
         compare.roofline(feature, source, run_peaks),
+        _modules(source),
     )
+
+
+PHASES = ("import", "load", "setup", "first_call")
+
+
+def _modules(result: RunResult) -> tuple[tuple[str, int], ...]:
+    """Modules each phase imported in the first process, in phase order."""
+    counts = result.processes[0].modules if result.processes else {}
+    return tuple((phase, counts[phase]) for phase in PHASES if phase in counts)
 
 
 def _hardware_files(

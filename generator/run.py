@@ -380,6 +380,7 @@ def _run_child(
         workdir=str(workdir),
         report_path=str(workdir / "report.json"),
         progress_path=str(workdir / "phase"),
+        launched_at=time.time(),  # launch() writes the request and starts the child right away
     )
 
     def poll() -> None:

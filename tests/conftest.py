@@ -135,6 +135,10 @@ def recorded(
             children_peak_rss_bytes=0,
             gpu_peak_bytes=None,
             metrics={},
+            load_s=0.05 * scale,
+            first_result_s=2.0 * scale + p * 0.01,
+            import_rss_bytes=int(300e6 * scale),
+            modules={"import": 900, "load": 2, "setup": 40, "first_call": 5},
         )
         for p in range(3)
     )

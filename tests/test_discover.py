@@ -78,8 +78,9 @@ def test_claim_about_undeclared_quantity(make_project):
     yml = FEATURE_YML.format(id="fake").replace("quantity: output", "quantity: speed")
     project = make_project(feature_files("fake", **{"feature.yml": yml}))
     assert problems_of(project) == [
-        "snippets/fake/feature.yml: key 'claims[0].quantity': expected one of output, import, "
-        "setup, first_call, steady, peak_rss, loc, found 'speed'."
+        "snippets/fake/feature.yml: key 'claims[0].quantity': expected one of output, "
+        "first_result, import, load, setup, first_call, steady, import_rss, growth_rss, "
+        "peak_rss, loc, found 'speed'."
     ]
 
 

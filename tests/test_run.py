@@ -58,6 +58,13 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
     assert result.status is Status.OK
     (process,) = result.processes
     assert process.import_s > 0 and process.setup_s > 0 and process.first_call_s > 0
+    assert process.load_s is not None and process.load_s > 0
+    # Time to first result spans the whole process: interpreter start and every phase.
+    phases = process.import_s + process.load_s + process.setup_s + process.first_call_s
+    assert process.first_result_s is not None and process.first_result_s > phases
+    assert process.import_rss_bytes is not None
+    assert 0 < process.import_rss_bytes <= process.peak_rss_bytes
+    assert set(process.modules) == {"import", "load", "setup", "first_call"}
     assert len(process.samples) == 3
     assert process.peak_rss_bytes > 1_000_000
     assert result.output_text == "building the state\n"
@@ -74,6 +81,30 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
     assert sorted(
         p.name for p in (project.results / result.machine.machine_id / "fake").iterdir()
     ) == ["pytorch.json", "tensorflow.json"]
+
+
+def test_what_loading_the_snippet_costs_is_timed_and_lands_in_no_other_phase(make_project):
+    """A module-level import that takes long (torch._dynamo's took ~0.85 s) was in no phase."""
+    slow_import = """\
+        import time
+
+        time.sleep(0.3)  # as an expensive import at the top of a snippet
+
+
+        def setup(inputs):
+            import http.server  # a module imported only by setup
+
+            return [0.5, 0.75]
+
+
+        def run(state):
+            return {"sum": sum(state)}
+        """
+    project = make_project(feature_files("fake", **{"with_pytorch.py": slow_import}))
+    (process,) = run(project)["fake", "pytorch"].result.processes
+    assert process.load_s is not None and process.load_s >= 0.3
+    assert process.setup_s < 0.3 and process.import_s < 0.3
+    assert process.modules["setup"] >= 1  # http.server and what it imports
 
 
 def test_result_file_is_versioned_sorted_and_ends_with_newline(make_project):

@@ -65,6 +65,7 @@ class Phase:
 
 def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
     device, sampling = request.device, request.sampling
+    modules = Modules()
 
     phase("import")
     start = time.perf_counter()
@@ -72,6 +73,8 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
     import_s = time.perf_counter() - start
     adapter = adapters.load(request.adapter, fw, device, sampling.threads)
     info = adapter.info()
+    modules.count("import")
+    import_rss = _current_rss()
     if device == "cuda" and not adapter.cuda_available():
         return SnippetReport(
             "skipped",
@@ -81,7 +84,13 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
             framework_info=info,
         )
 
+    # Loading the snippet runs its module-level imports, which can be costly (a library's
+    # submodules): timed as its own phase, so that no cost falls between phases.
+    phase("load")
+    start = time.perf_counter()
     snippet = _load_snippet(Path(request.snippet_path), request.shared_dir)
+    load_s = time.perf_counter() - start
+    modules.count("load")
     inputs = _load_inputs(request.inputs_path)
     kwargs = _setup_kwargs(snippet.setup, device=device, workdir=request.workdir)
     captured = io.StringIO()
@@ -93,12 +102,15 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         state = snippet.setup(inputs, **kwargs)
         adapter.sync()
         setup_s = time.perf_counter() - start
+        modules.count("setup")
 
         phase("first call")
         start = time.perf_counter()
         first = snippet.run(state)
         adapter.sync()
         first_call_s = time.perf_counter() - start
+        first_result_at = time.time()
+        modules.count("first_call")
     output = encode_output(adapter.to_numpy(first))
     del first
 
@@ -138,6 +150,10 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         metrics=metrics,
         eager_loops=eager_loops,
         eager_samples=tuple(eager_samples),
+        load_s=load_s,
+        first_result_s=first_result_at - request.launched_at if request.launched_at else None,
+        import_rss_bytes=import_rss,
+        modules=modules.imported,
     )
     return SnippetReport(
         "ok",
@@ -279,6 +295,29 @@ def encode_output(value: Any) -> Any:
         )
 
     return encode(value)
+
+
+class Modules:
+    """How many modules each phase imported: a library that defers its imports moves their
+    cost into whichever phase first touches them, and the count says so."""
+
+    def __init__(self) -> None:
+        self.seen = len(sys.modules)
+        self.imported: dict[str, int] = {}
+
+    def count(self, phase: str) -> None:
+        now = len(sys.modules)
+        self.imported[phase] = now - self.seen
+        self.seen = now
+
+
+def _current_rss() -> int | None:
+    """Resident memory now (Linux), or None where /proc is not there."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def _max_rss(who: int) -> int:

@@ -41,6 +41,7 @@ class SnippetRequest:
     workdir: str  # where the snippet may write artifacts
     report_path: str
     progress_path: str  # the child writes its current phase here
+    launched_at: float = 0.0  # time.time() when the parent started the child
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Measured:
     metrics: dict[str, float]
     eager_loops: int = 0
     eager_samples: tuple[float, ...] = ()
+    load_s: float | None = None  # executing the snippet module (its own imports land here)
+    first_result_s: float | None = None  # process start -> the first call returned
+    import_rss_bytes: int | None = None  # resident memory once the framework is imported
+    modules: dict[str, int] = field(default_factory=dict)  # phase -> modules it imported
 
 
 @dataclass(frozen=True)

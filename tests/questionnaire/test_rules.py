@@ -103,8 +103,9 @@ def test_an_option_no_effect_mentions_and_a_question_that_changes_nothing_are_er
         ),
         (
             ("quantity: steady", "quantity: speed"),
-            "key 'evidence.speed.quantity': expected a quantity measured by 'fake' (import, setup, "
-            "first_call, steady, peak_rss, loc), found 'speed'.",
+            "key 'evidence.speed.quantity': expected a quantity measured by 'fake' (first_result, "
+            "import, load, setup, first_call, steady, import_rss, growth_rss, peak_rss, loc), "
+            "found 'speed'.",
         ),
         (
             ("when: {needs: phones}", "when: {needs: dont-know}"),
