@@ -123,14 +123,20 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
             phase("warm-up")
             warmup_calls, last = _warm_up(snippet.run, state, adapter, sampling)
-            phase("calibrate")
-            loops = _calibrate(snippet.run, state, adapter, sampling.min_sample_s, last)
             if eager is not None:
                 phase("eager warm-up")
-                _, last = _warm_up(eager, state, adapter, sampling)
-                eager_loops = _calibrate(eager, state, adapter, sampling.min_sample_s, last)
-            phase("samples")
+                _, eager_last = _warm_up(eager, state, adapter, sampling)
+            # Collect once, before calibrating: the calls right after a collection run slower
+            # (its walk of the heap evicts the caches), and calibration absorbs them, not the
+            # first sample.
             with _gc_paused():
+                phase("calibrate")
+                loops = _calibrate(snippet.run, state, adapter, sampling.min_sample_s, last)
+                if eager is not None:
+                    eager_loops = _calibrate(
+                        eager, state, adapter, sampling.min_sample_s, eager_last
+                    )
+                phase("samples")
                 for _ in range(sampling.samples):
                     samples.append(_sample(snippet.run, state, adapter, loops))
                     if eager is not None:
