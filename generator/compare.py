@@ -125,7 +125,10 @@ class Ratio:
         if self.verdict == Verdict.UNKNOWN:
             return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
         if self.verdict == Verdict.SAME:
-            return "equal" if self.ci_low == self.ci_high else "no measurable difference"
+            if self.ci_low != self.ci_high:
+                return "no measurable difference"
+            # An exact count: equal, or a difference under the stated threshold.
+            return "equal" if self.value == 1 else "no meaningful difference"
         winner = (
             self.verdict
             if better == "lower"
@@ -443,7 +446,10 @@ class Row:
     ratio: Ratio | None
 
 
-LOC_LABEL = "Lines of code (logical, without imports)"
+LOC_LABEL = "Code size (statements, without imports and marked plumbing)"
+# Counts are exact, so an interval means nothing; a difference in code size is claimed only when
+# it is at least this large, relatively and in statements. The threshold is ours, and stated.
+LOC_RELATIVE, LOC_ABSOLUTE = 0.20, 3
 
 
 def row(
@@ -467,19 +473,20 @@ def row(
 
 
 def loc_row(feature: Feature) -> Row | None:
-    """Lines of code, counted in the snippets: exact numbers, so the ratio has no interval."""
+    """Code size, counted in the snippets (text.statements): exact numbers, so the ratio has no
+    interval, and a verdict needs the stated threshold (LOC_RELATIVE and LOC_ABSOLUTE)."""
     counts = [feature.snippets[fw].lines if fw in feature.snippets else 0 for fw in FRAMEWORKS]
     if not all(counts):
         return None
     value = counts[0] / counts[1]
-    verdict = (
-        Verdict.SAME
-        if counts[0] == counts[1]
-        else (Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW)
+    small = (
+        abs(counts[0] - counts[1]) < LOC_ABSOLUTE
+        or abs(counts[0] - counts[1]) / max(counts) < LOC_RELATIVE
     )
+    verdict = Verdict.SAME if small else (Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW)
     pytorch, tensorflow = (Summary(c, c, c, c, c, c, 1, 0) for c in map(float, counts))
-    exact = Ratio(value, value, value, verdict)
-    return Row("loc", LOC_LABEL, "lines", "lower", pytorch, tensorflow, exact)
+    exact = Ratio(value, value, value, verdict, noise_floor=LOC_RELATIVE)
+    return Row("loc", LOC_LABEL, "statements", "lower", pytorch, tensorflow, exact)
 
 
 def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:
@@ -533,8 +540,15 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
         verdict = "no measurable difference"
     else:
         verdict = "supported" if observed == claim.expect else "contradicted"
-    evidence = (
-        f"{found.label}: PyTorch/TensorFlow = {found.ratio.value:.2f} "
-        f"(95% CI {found.ratio.ci_low:.2f}–{found.ratio.ci_high:.2f})."
-    )
+    if found.quantity == "loc":  # counted, not sampled: no interval
+        evidence = (
+            f"{found.label}: PyTorch/TensorFlow = {found.ratio.value:.2f}, counted exactly "
+            f"(a difference under {LOC_RELATIVE:.0%} or {LOC_ABSOLUTE} statements counts as "
+            "none)."
+        )
+    else:
+        evidence = (
+            f"{found.label}: PyTorch/TensorFlow = {found.ratio.value:.2f} "
+            f"(95% CI {found.ratio.ci_low:.2f}–{found.ratio.ci_high:.2f})."
+        )
     return ClaimCheck(claim.text, claim.source, verdict, evidence)

@@ -27,7 +27,7 @@ from .model import (
     Work,
     snippet_file,
 )
-from .text import did_you_mean, logical_lines
+from .text import did_you_mean, statements
 
 TOLERANCE_HINT = "Or write `none: <reason>` if outputs are not comparable."
 METRIC_ID = schema.Pattern("lowercase words joined by '_' or '-'", re.compile(r"^[a-z0-9_-]+$"))
@@ -314,7 +314,7 @@ def _snippets(
                 )
             )
         helpers = _local_imports(path, imported, snippets_dir)
-        snippets[framework] = Snippet(framework, path, code, logical_lines(code), helpers)
+        snippets[framework] = Snippet(framework, path, code, statements(code), helpers)
     return snippets
 
 

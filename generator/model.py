@@ -201,7 +201,7 @@ class Snippet:
     framework: str
     path: Path
     code: str
-    lines: int  # logical lines, without imports (text.logical_lines)
+    lines: int  # statements, without imports and plumbing (text.statements)
     helpers: tuple[Path, ...]  # project files it imports: editing one re-runs it
 
 

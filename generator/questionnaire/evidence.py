@@ -21,7 +21,7 @@ from .rules import Effect, Evidence, Measurement, Rules
 # A measured effect gets all its points when the confidence interval shows at least this factor.
 LARGE_FACTOR = 2.0
 # What "lower is better" means in words, per unit.
-BETTER_WORDS = {"s": "faster", "bytes": "smaller", "lines": "shorter"}
+BETTER_WORDS = {"s": "faster", "bytes": "smaller", "statements": "shorter"}
 
 
 def resolve(
@@ -167,6 +167,11 @@ def _resolved(effect: Effect, evidence: Evidence) -> Effect:
     lower = m.ratio.verdict
     if lower in ("same", "unknown"):
         why = "no measurable difference" if lower == "same" else "too few samples to tell"
+        if lower == "same" and m.quantity == "loc":
+            why = (
+                f"a difference under the stated threshold ({compare.LOC_RELATIVE:.0%} and "
+                f"{compare.LOC_ABSOLUTE} statements)"
+            )
         return replace(
             effect,
             to=None,

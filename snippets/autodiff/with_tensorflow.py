@@ -9,16 +9,16 @@ def loss_fn(w, X, y):
 
 
 def setup(inputs, device="cpu"):
-    device = "/GPU:0" if device == "cuda" else "/CPU:0"
-    with tf.device(device):
+    device = "/GPU:0" if device == "cuda" else "/CPU:0"  # plumbing
+    with tf.device(device):  # plumbing
         state = {name: tf.constant(a) for name, a in inputs.items()}
-    state["device"] = device
+    state["device"] = device  # plumbing
     return state
 
 
 def run(state):
     X, y, w, v = state["X"], state["y"], state["w"], state["v"]
-    with tf.device(state["device"]):
+    with tf.device(state["device"]):  # plumbing
         with tf.GradientTape() as outer:
             outer.watch(w)
             with tf.GradientTape() as inner:

@@ -13,11 +13,11 @@ def setup(inputs, device="cpu"):
         nn.ReLU(),
         nn.Linear(256, 10),
     )
-    with torch.no_grad():
-        for i, linear in enumerate([model[0], model[2], model[4]], start=1):
+    with torch.no_grad():  # plumbing
+        for i, linear in enumerate([model[0], model[2], model[4]], start=1):  # plumbing
             # nn.Linear stores its weight as (out, in); the shared kernel is (in, out).
-            linear.weight.copy_(torch.from_numpy(inputs[f"W{i}"]).T)
-            linear.bias.copy_(torch.from_numpy(inputs[f"b{i}"]))
+            linear.weight.copy_(torch.from_numpy(inputs[f"W{i}"]).T)  # plumbing
+            linear.bias.copy_(torch.from_numpy(inputs[f"b{i}"]))  # plumbing
     model = model.to(device).eval()
     return {
         # torch.compile is lazy: Dynamo traces and Inductor compiles on the first call.
@@ -29,13 +29,13 @@ def setup(inputs, device="cpu"):
 
 
 def run(state):
-    with torch.no_grad():
+    with torch.no_grad():  # plumbing
         return state["compiled"](state["x"])
 
 
 def eager(state):
     # The same forward pass without compilation: the baseline compiling must beat.
-    with torch.no_grad():
+    with torch.no_grad():  # plumbing
         return state["model"](state["x"])
 
 

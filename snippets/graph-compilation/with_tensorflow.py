@@ -5,8 +5,8 @@ import tensorflow as tf
 
 
 def setup(inputs, device="cpu"):
-    device = "/GPU:0" if device == "cuda" else "/CPU:0"
-    with tf.device(device):
+    device = "/GPU:0" if device == "cuda" else "/CPU:0"  # plumbing
+    with tf.device(device):  # plumbing
         model = keras.Sequential(
             [
                 keras.Input(shape=(64,)),
@@ -16,7 +16,7 @@ def setup(inputs, device="cpu"):
             ]
         )
         # Keras Dense kernels are (in, out), the layout of the shared weights.
-        model.set_weights([inputs[k] for k in ["W1", "b1", "W2", "b2", "W3", "b3"]])
+        model.set_weights([inputs[k] for k in ["W1", "b1", "W2", "b2", "W3", "b3"]])  # plumbing
         x = tf.constant(inputs["x"])
 
     # tf.function is lazy too: tracing and XLA compilation happen on the first call.
@@ -28,13 +28,13 @@ def setup(inputs, device="cpu"):
 
 
 def run(state):
-    with tf.device(state["device"]):
+    with tf.device(state["device"]):  # plumbing
         return state["forward"](state["x"])
 
 
 def eager(state):
     # The same forward pass without tf.function: the baseline compiling must beat.
-    with tf.device(state["device"]):
+    with tf.device(state["device"]):  # plumbing
         return state["model"](state["x"], training=False)
 
 

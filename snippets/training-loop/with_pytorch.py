@@ -8,12 +8,12 @@ BATCH_SIZE = 64
 
 def setup(inputs, device="cpu"):
     model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1))
-    with torch.no_grad():
-        for linear, i in [(model[0], 1), (model[2], 2)]:
+    with torch.no_grad():  # plumbing
+        for linear, i in [(model[0], 1), (model[2], 2)]:  # plumbing
             # nn.Linear stores its weight as (out, in); the shared kernel is (in, out).
-            linear.weight.copy_(torch.from_numpy(inputs[f"W{i}"]).T)
-            linear.bias.copy_(torch.from_numpy(inputs[f"b{i}"]))
-    model = model.to(device)
+            linear.weight.copy_(torch.from_numpy(inputs[f"W{i}"]).T)  # plumbing
+            linear.bias.copy_(torch.from_numpy(inputs[f"b{i}"]))  # plumbing
+    model = model.to(device)  # plumbing
     return {
         "model": model,
         "optimizer": torch.optim.SGD(model.parameters(), lr=0.05),

@@ -7,8 +7,8 @@ BATCH_SIZE = 64
 
 
 def setup(inputs, device="cpu"):
-    device = "/GPU:0" if device == "cuda" else "/CPU:0"
-    with tf.device(device):
+    device = "/GPU:0" if device == "cuda" else "/CPU:0"  # plumbing
+    with tf.device(device):  # plumbing
         model = keras.Sequential(
             [
                 keras.Input(shape=(32,)),
@@ -17,7 +17,7 @@ def setup(inputs, device="cpu"):
             ]
         )
         # Keras Dense kernels are (in, out), the layout of the shared weights.
-        model.set_weights([inputs[k] for k in ["W1", "b1", "W2", "b2"]])
+        model.set_weights([inputs[k] for k in ["W1", "b1", "W2", "b2"]])  # plumbing
         model.compile(
             optimizer=keras.optimizers.SGD(learning_rate=0.05),
             loss="mse",
@@ -28,7 +28,7 @@ def setup(inputs, device="cpu"):
 
 def run(state):
     model = state["model"]
-    with tf.device(state["device"]):
+    with tf.device(state["device"]):  # plumbing
         history = model.fit(
             state["X"],
             state["y"],

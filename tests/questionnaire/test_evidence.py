@@ -157,9 +157,30 @@ def test_the_hardware_and_a_quick_run_are_named(project):
     )
 
 
-def test_lines_of_code_are_counted_in_the_snippets_without_results(make_project):
-    longer = "def setup(inputs):\n    x = inputs['x']\n    return [float(v) for v in x]\n\n\n"
-    longer += "def run(state):\n    return {'sum': sum(state)}\n"
+@pytest.mark.parametrize(
+    ("extra", "to", "points", "says"),
+    [
+        (
+            4,  # 4 statements against 8
+            "pytorch",
+            2,
+            "PyTorch 4 statements, TensorFlow 8 statements; PyTorch ÷ TensorFlow 0.50: PyTorch "
+            "is 2× shorter, so 2 points to PyTorch.",
+        ),
+        (
+            1,  # 4 against 5: under the stated threshold
+            None,
+            0,
+            "PyTorch 4 statements, TensorFlow 5 statements; PyTorch ÷ TensorFlow 0.80: a "
+            "difference under the stated threshold (20% and 3 statements), so no points.",
+        ),
+    ],
+)
+def test_code_size_is_counted_in_the_snippets_and_judged_with_a_threshold(
+    make_project, extra, to, points, says
+):
+    longer = "def setup(inputs):\n" + "".join(f"    x{i} = {i}\n" for i in range(extra))
+    longer += "    return [0.5, 0.25, 0.5]\n\n\ndef run(state):\n    return {'sum': sum(state)}\n"
     rules_text = RULES.replace("quantity: steady", "quantity: loc")
     project = make_project(
         {
@@ -176,10 +197,9 @@ def test_lines_of_code_are_counted_in_the_snippets_without_results(make_project)
     )
     assert loc.measurement and loc.measurement.machine_id is None
     effect = rules.effects[4]
-    assert (effect.to, effect.points) == ("pytorch", 1)
+    assert (effect.to, effect.points) == (to, points)
     assert effect.reason == (
-        "You need speed. Lines of code (logical, without imports): PyTorch 4 lines, TensorFlow "
-        "5 lines; PyTorch ÷ TensorFlow 0.80: PyTorch is 1.25× shorter, so 1 point to PyTorch."
+        "You need speed. Code size (statements, without imports and marked plumbing): " + says
     )
 
 
