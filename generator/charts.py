@@ -29,7 +29,9 @@ from .text import format_value
 if TYPE_CHECKING:
     from .compare import Row
 
-COLORS = {"pytorch": "#c2410c", "tensorflow": "#1d4ed8"}
+MACHINE = "machine"  # the roof of the machine: the best peaks any framework reached
+MACHINE_LABEL = "this machine (best of both frameworks)"
+COLORS = {"pytorch": "#c2410c", "tensorflow": "#1d4ed8", MACHINE: "#4b5563"}
 # Fixed salt and no date: the same numbers give the same SVG bytes.
 STABLE_SVG = {"svg.hashsalt": "fieldguide", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
 CHARTED = ("steady", "first_call")
@@ -101,10 +103,14 @@ def roofline_chart(
     *,
     cache: Path | None = None,
 ) -> bytes:
-    """Log-log roofline per framework with each feature's achieved steady state. `roofs` maps a
-    framework to its best (GEMM fp32 GFLOP/s, STREAM triad GB/s); a framework without an entry
-    gets no roof."""
-    drawn = [(fw, float(roofs[fw][0]), float(roofs[fw][1])) for fw in FRAMEWORKS if fw in roofs]
+    """Log-log roofline with each feature's achieved steady state. `roofs` maps a framework, or
+    MACHINE (the machine's roof: the best any framework reached), to (GEMM fp32 GFLOP/s, STREAM
+    triad GB/s); one without an entry gets no roof."""
+    drawn = [
+        (key, float(roofs[key][0]), float(roofs[key][1]))
+        for key in (MACHINE, *FRAMEWORKS)
+        if key in roofs
+    ]
     data = {
         "chart": "roofline",
         "frameworks": _framework_labels(),
@@ -253,12 +259,25 @@ def _draw_roofline(roofs: list[tuple[str, float, float]], points: Sequence[Roofl
     intensities = np.logspace(-2, 3, 200)
     with matplotlib.rc_context(STABLE_SVG):
         fig, ax = plt.subplots(figsize=(6.4, 3.6))
-        for framework, gemm_gflops, triad_gbs in roofs:
+        one_roof = any(key == MACHINE for key, _, _ in roofs)
+        for key, gemm_gflops, triad_gbs in roofs:
             roof = np.minimum(gemm_gflops, intensities * triad_gbs)
-            ax.plot(intensities, roof, color=COLORS[framework], label=FRAMEWORK_LABELS[framework])
+            label = MACHINE_LABEL if key == MACHINE else FRAMEWORK_LABELS[key]
+            ax.plot(intensities, roof, color=COLORS[key], label=label)
+        labelled: set[str] = set()
         for point in points:
             r = point.roofline
-            ax.scatter([r.intensity], [r.achieved_gflops], color=COLORS[point.framework], s=18)
+            # Under one roof, the points' colours say the framework: the legend names them.
+            shown = one_roof and point.framework not in labelled
+            legend = FRAMEWORK_LABELS[point.framework] if shown else None
+            labelled.add(point.framework)
+            ax.scatter(
+                [r.intensity],
+                [r.achieved_gflops],
+                color=COLORS[point.framework],
+                s=18,
+                label=legend,
+            )
             ax.annotate(
                 point.title,
                 (r.intensity, r.achieved_gflops),

@@ -397,9 +397,9 @@ class Roofline:
 
     achieved_gflops: float
     intensity: float  # FLOP per byte
-    peak_gflops: float  # GEMM fp32
-    bandwidth_gbs: float  # STREAM triad
-    degraded: bool  # the peaks drifted between the start and the end of the run
+    peak_gflops: float  # GEMM fp32: the best any framework reached in the run
+    bandwidth_gbs: float  # STREAM triad: the best any framework reached in the run
+    degraded: bool  # this framework's peaks drifted between the start and the end of the run
 
     @property
     def bound_gflops(self) -> float:
@@ -419,16 +419,16 @@ def roofline(feature: Feature, result: RunResult, record: PeakRecord | None) -> 
     steady = summarize(per_process(result, "steady"))
     if feature.work is None or steady is None or record is None:
         return None
+    gemm, triad = record.roof("gemm_fp32_gflops"), record.roof("triad_gbs")
     measured = record.frameworks.get(result.framework)
-    best = measured.best() if measured else {}
-    if measured is None or "gemm_fp32_gflops" not in best or "triad_gbs" not in best:
+    if gemm is None or triad is None:
         return None
-    degraded = measured.degraded
+    degraded = measured is None or measured.degraded
     return Roofline(
         achieved_gflops=feature.work.flops / steady.median / 1e9,
         intensity=feature.work.intensity,
-        peak_gflops=best["gemm_fp32_gflops"],
-        bandwidth_gbs=best["triad_gbs"],
+        peak_gflops=gemm[0],
+        bandwidth_gbs=triad[0],
         degraded=bool(degraded),
     )
 

@@ -90,6 +90,16 @@ class PeakRecord:
     run_id: str
     frameworks: dict[str, FrameworkPeaks]
 
+    def roof(self, key: str) -> tuple[float, tuple[str, ...]] | None:
+        """The machine's best value of peak `key` in this run, and the frameworks that reached
+        it: a framework's own peak reflects its library's code path on this CPU (MKL takes
+        its AVX2 path on AMD, oneDNN AVX-512), not what the machine can do."""
+        values = {fw: p.best()[key] for fw, p in sorted(self.frameworks.items()) if key in p.best()}
+        if not values:
+            return None
+        best = max(values.values())
+        return best, tuple(fw for fw, v in values.items() if v == best)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,

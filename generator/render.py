@@ -23,6 +23,8 @@ from .text import fence, format_ratio, format_value, link_text, table_cell
 SCOREBOARD = "_scoreboard.md"
 # The instruction sets named in a page's stamp (the full list is in the result files).
 STAMP_ISA = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "asimd", "sve")
+# Frameworks whose own peaks differ by this factor get a sentence on the hardware page.
+LIBRARY_GAP = 1.5
 SCOREBOARD_QUANTITIES = ("steady", "first_result", "first_call", "growth_rss", "loc")
 
 
@@ -194,6 +196,7 @@ def _hardware_files(
         if side.roofline
     )
     frameworks = [fw for fw in FRAMEWORKS if record and fw in record.frameworks]
+    gemm, triad = (record.roof(k) if record else None for k in ("gemm_fp32_gflops", "triad_gbs"))
     chart = bool(record and points)
     text = env.get_template("pages/hardware.md.j2").render(
         record=record,
@@ -208,16 +211,35 @@ def _hardware_files(
         stream_bytes=peaks.STREAM_ELEMENTS * 4,
         repeats=peaks.REPEATS,
         drift_limit=peaks.DRIFT_LIMIT,
+        roof={
+            name: (found[0], " and ".join(FRAMEWORK_LABELS[fw] for fw in found[1]))
+            for name, found in (("gemm", gemm), ("triad", triad))
+            if found
+        },
+        library_gaps=_library_gaps(record) if record else (),
     )
     files = {"hardware.md": text.encode("utf-8")}
-    if chart and record:
-        roofs = {}
-        for fw, measured in record.frameworks.items():
-            best = measured.best()
-            if "gemm_fp32_gflops" in best and "triad_gbs" in best:
-                roofs[fw] = (best["gemm_fp32_gflops"], best["triad_gbs"])
-        files["hardware.svg"] = charts.roofline_chart(roofs, points, cache=cache)
+    if chart and gemm and triad:
+        roof = {charts.MACHINE: (gemm[0], triad[0])}
+        files["hardware.svg"] = charts.roofline_chart(roof, points, cache=cache)
     return files
+
+
+def _library_gaps(record: peaks.PeakRecord) -> tuple[str, ...]:
+    """Sentences for peaks where one framework's library reached much less than the other's."""
+    gaps = []
+    for key, (label, unit) in peaks.PEAK_KEYS.items():
+        values = {fw: p.best()[key] for fw, p in record.frameworks.items() if key in p.best()}
+        if len(values) < 2:
+            continue
+        low, high = min(values, key=values.__getitem__), max(values, key=values.__getitem__)
+        if values[low] and values[high] / values[low] >= LIBRARY_GAP:
+            gaps.append(
+                f"{label}: {FRAMEWORK_LABELS[low]} reached {values[low]:.1f} {unit}, "
+                f"{FRAMEWORK_LABELS[high]} {values[high]:.1f} {unit} "
+                f"({values[high] / values[low]:.1f}×) on the same machine"
+            )
+    return tuple(gaps)
 
 
 def _stamp(results: list[RunResult]) -> str:

@@ -237,3 +237,36 @@ def test_worker_memory_gets_a_verdict_only_when_both_sides_have_workers(make_pro
     assert one_sided is not None and one_sided.ratio is None  # shown, never judged
     both = workers_row(200 * 2**20, 100 * 2**20)
     assert both is not None and both.ratio is not None and both.ratio.value == 2.0
+
+
+def test_every_feature_is_placed_against_one_roof_for_the_machine(make_project):
+    """PyTorch's MKL reached half of TensorFlow's GEMM peak on an AMD CPU: judged against its
+    own roof, PyTorch looked closer to the machine's limit while TensorFlow was faster."""
+    from .conftest import FEATURE_YML
+
+    yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+8\n  bytes: 1000000\n"
+    project = make_project(
+        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+    )
+    results = store.Store(project.results, "test-machine")
+    slow_gemm = Phase("ok", values={**PEAK.values, "gemm_fp32_gflops": 50.0})
+    results.save_peaks(
+        PeakRecord(
+            "run1",
+            {
+                "pytorch": FrameworkPeaks.judge(slow_gemm, slow_gemm),
+                "tensorflow": FrameworkPeaks.judge(PEAK, PEAK),
+            },
+        )
+    )
+    for framework, scale in (("pytorch", 2.0), ("tensorflow", 1.0)):  # TensorFlow faster
+        r = recorded(framework, scale)
+        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
+    render(project, "test-machine")
+    page = (project.generated / "core" / "fake.md").read_text()
+    # 400 FLOP/byte is compute-bound: both against the machine's 100 GFLOP/s, not PyTorch's 50.
+    assert "| Roofline bound (compute-bound) | 100 GFLOP/s | 100 GFLOP/s | " in page
+    assert "| Fraction of the roofline | 49.0% | 98.0% | " in page
+    hardware = (project.generated / "hardware.md").read_text()
+    assert "GEMM fp32 100.0 GFLOP/s (with TensorFlow)" in hardware
+    assert "GEMM fp32: PyTorch reached 50.0 GFLOP/s, TensorFlow 100.0 GFLOP/s (2.0×)" in hardware
