@@ -7,6 +7,7 @@ rendering the same results twice gives the same bytes.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -120,6 +121,9 @@ class Ratio:
     ci_high: float
     verdict: Verdict
     noise_floor: float = 0.0  # relative effect below which no difference is claimed
+    # The 90% interval, for equivalence tests (two one-sided tests at 5% each): NaN if none.
+    ci90_low: float = float("nan")
+    ci90_high: float = float("nan")
 
     def describe(self, better: str = "lower") -> str:
         if self.verdict == Verdict.UNKNOWN:
@@ -233,6 +237,7 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     ratios = _bootstrap_medians(pytorch, rng) / _bootstrap_medians(tensorflow, rng)
     low, high = (float(x) for x in np.percentile(ratios, [2.5, 97.5]))
+    low90, high90 = (float(x) for x in np.percentile(ratios, [5, 95]))
     floor = noise_floor(pytorch, tensorflow)
     if min(sum(map(len, pytorch)), sum(map(len, tensorflow))) < MIN_VALUES_FOR_VERDICT:
         verdict = Verdict.UNKNOWN
@@ -240,7 +245,15 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
         verdict = Verdict.SAME
     else:
         verdict = Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW
-    return Ratio(value, low, high, verdict, floor)
+    return Ratio(value, low, high, verdict, floor, low90, high90)
+
+
+def equivalent(ratio: Ratio, margin: float) -> bool | None:
+    """TOST: both sides are the same within `margin` when the ratio's 90% interval lies inside
+    [1 / (1 + margin), 1 + margin]. None when the ratio has no such interval."""
+    if math.isnan(ratio.ci90_low) or math.isnan(ratio.ci90_high):
+        return None
+    return 1 / (1 + margin) <= ratio.ci90_low and ratio.ci90_high <= 1 + margin
 
 
 def noise_floor(*sides: list[list[float]]) -> float:
@@ -534,8 +547,17 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
     observed = found.ratio.verdict
     if observed == Verdict.UNKNOWN:
         verdict = "not enough samples"
+    elif claim.expect == "same" and observed != Verdict.SAME:
+        verdict = "contradicted"
+    elif claim.expect == "same" and found.quantity == "loc":
+        verdict = "supported"  # exact counts, within the stated threshold
     elif claim.expect == "same":
-        verdict = "supported" if observed == Verdict.SAME else "contradicted"
+        # No measurable difference is not equivalence: only a margin can show "the same".
+        if claim.margin is None:
+            verdict = "not shown (the claim states no margin)"
+        else:
+            shown = equivalent(found.ratio, claim.margin)
+            verdict = "supported" if shown else "not shown"
     elif observed == Verdict.SAME:
         verdict = "no measurable difference"
     else:

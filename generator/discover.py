@@ -66,7 +66,9 @@ class _ClaimField(schema.Mapping):
             return schema.INVALID
         if not schema.valid(values["text"], values["quantity"], values["expect"]):
             return schema.INVALID
-        return Claim(values["text"], values["quantity"], values["expect"], values["source"])
+        return Claim(
+            values["text"], values["quantity"], values["expect"], values["source"], values["margin"]
+        )
 
 
 METRIC = _MetricField(
@@ -112,6 +114,11 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
             "source": schema.Pattern(
                 "a URL (https://...)",
                 re.compile(r"^https?://"),
+                required=False,
+            ),
+            "margin": schema.Number(
+                "the relative difference that still counts as the same, e.g. 0.1 for 10%",
+                above=True,
                 required=False,
             ),
         },

@@ -169,6 +169,9 @@ class Claim:
     quantity: str  # one of QUANTITIES or a declared metric id
     expect: str  # "same", "pytorch" or "tensorflow" (the side the claim says is lower)
     source: str | None = None
+    # For `expect: same` on a measured quantity: the relative difference that still counts as
+    # the same (0.1: within 10%). Without it, "same" cannot be shown, only failed to refute.
+    margin: float | None = None
 
 
 @dataclass(frozen=True)

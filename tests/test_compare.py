@@ -231,3 +231,27 @@ def test_noise_marks():
     ]
     busy = with_samples(steady, {"other_cpu_cores": 0.9, "steal_cpu_cores": 0.0})
     assert noise_marks(busy) == ["busy machine: other processes used 0.90 cores on average"]
+
+
+def test_same_is_shown_only_by_an_equivalence_test_against_a_margin():
+    """No measurable difference is not equivalence: "same" needs the 90% interval of the ratio
+    inside the claim's margin (two one-sided tests)."""
+    from generator.compare import Row, check_claim, equivalent
+    from generator.model import Claim
+
+    def claim_on(pytorch, tensorflow, margin):
+        r = ratio(pytorch, tensorflow)
+        table = [Row("steady", "Steady state", "s", "lower", None, None, r)]
+        claim = Claim("Both are as fast.", "steady", "same", None, margin)
+        return check_claim(claim, table, equivalence(feature(), None, None)).verdict
+
+    rng = np.random.default_rng(11)
+    same = simulated_side(rng, 1e-3, 0.01, 0.02), simulated_side(rng, 1e-3, 0.01, 0.02)
+    assert ratio(*same).verdict == "same"
+    assert equivalent(ratio(*same), 0.10) is True
+    assert claim_on(*same, margin=0.10) == "supported"
+    assert claim_on(*same, margin=None) == "not shown (the claim states no margin)"
+    # Too noisy to show the same within 1%, though no difference is measurable either.
+    assert claim_on(*same, margin=0.001) == "not shown"
+    twice = simulated_side(rng, 1e-3, 0.01, 0.02), simulated_side(rng, 2e-3, 0.01, 0.02)
+    assert claim_on(*twice, margin=0.10) == "contradicted"
