@@ -326,8 +326,9 @@ def test_snippet_metrics_are_stored_per_process(make_project):
 def test_default_mode_runs_several_processes_alternating(make_project):
     project = make_project(feature_files("fake"))
     result = run(project, RunOptions(mode="default"))["fake", "pytorch"].result
-    assert len(result.processes) == 3
-    assert all(len(p.samples) == 10 for p in result.processes)
+    assert (result.protocol.processes, result.protocol.samples) == (20, 3)
+    assert len(result.processes) == 20
+    assert all(len(p.samples) == 3 for p in result.processes)
 
 
 def test_result_of_another_schema_version_is_refused_with_the_fix(make_project):
