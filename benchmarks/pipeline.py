@@ -36,7 +36,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the generator beside this script, not another installed one
@@ -46,7 +45,7 @@ TARGET_RATIO = 1.5
 # Where `fieldguide build` keeps the theme's compiled templates (generator/site.py), relative to
 # the project root.
 TEMPLATES = ".fieldguide/templates"
-ADAPTER = "benchmarks.pipeline:StdlibAdapter"  # imported by part 1's children (ROOT on their path)
+ADAPTER = "generator.child.adapters:StdlibAdapter"  # part 1 runs stdlib snippets, no framework
 SECTIONS = ("Core", "Training", "Performance", "Deployment", "Distributed", "Ecosystem")
 FEATURE = """\
 id: {id}
@@ -75,28 +74,6 @@ def setup(inputs):
 def run(state):
     return {"sum": sum(state)}
 """
-
-
-class StdlibAdapter:
-    """Part 1's children drive the json module as if it were a framework: nothing to sync."""
-
-    def __init__(self, module: Any, device: str, threads: int) -> None:
-        self.device = device
-
-    def cuda_available(self) -> bool:
-        return False
-
-    def sync(self) -> None:
-        pass
-
-    def to_numpy(self, value: Any) -> Any:
-        return value
-
-    def gpu_peak_bytes(self) -> int | None:
-        return None
-
-    def info(self) -> dict[str, Any]:
-        return {"version": sys.version.split()[0]}
 
 
 def timed(fn):

@@ -71,7 +71,9 @@ class FrameworkPeaks:
     @classmethod
     def judge(cls, start: Phase, end: Phase) -> FrameworkPeaks:
         ok = start.status == "ok" and end.status == "ok"
-        change = drift(start.values, end.values) if ok else None
+        # A GEMM measured at different sizes at start and end is not a change of the machine.
+        comparable = {k: v for k, v in start.values.items() if start.size(k) == end.size(k)}
+        change = drift(comparable, end.values) if ok else None
         return cls(start, end, change, change is None or change > DRIFT_LIMIT)
 
     def best(self) -> dict[str, float]:

@@ -1,16 +1,15 @@
 """Stand-ins for the frameworks, so that runner edge cases take milliseconds.
 
 The runner starts each framework's children as its `Framework` record says; these records point
-both "pytorch" and "tensorflow" at a stdlib module and at tests/fake_adapter.py. Real-framework runs
-are in test_starters.py.
+both "pytorch" and "tensorflow" at a stdlib module and at the adapter that drives one.
+Real-framework runs are in test_starters.py.
 """
 
 from __future__ import annotations
 
 from generator.model import Framework
 
-# In a module of its own that imports only the standard library: the child imports it.
-ADAPTER = "tests.fake_adapter:StdlibAdapter"
+ADAPTER = "generator.child.adapters:StdlibAdapter"
 
 
 def fake(name: str, distributions: tuple[str, ...] = ("pytest",)) -> Framework:

@@ -79,3 +79,14 @@ def test_peak_suite_runs_with_the_real_framework(framework):
     # Each GEMM ran at a power of two from 256 to 2048, recorded beside its peak.
     assert set(measured.sizes) == {"gemm_fp32_n", "gemm_bf16_n"}
     assert all(n in (256, 512, 1024, 2048) for n in measured.sizes.values())
+
+
+def test_a_gemm_measured_at_two_sizes_is_not_a_drift_of_the_machine():
+    start = Phase("ok", values=START.values, sizes={"gemm_fp32_n": 2048, "gemm_bf16_n": 512})
+    end = Phase(
+        "ok",
+        values={**START.values, "gemm_fp32_gflops": 60.0},  # at 1024 wide: another measurement
+        sizes={"gemm_fp32_n": 1024, "gemm_bf16_n": 512},
+    )
+    judged = FrameworkPeaks.judge(start, end)
+    assert judged.drift == 0.0 and judged.degraded is False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 
@@ -135,6 +136,27 @@ class TensorFlowAdapter(Adapter):
                     "capability": ".".join(map(str, details.get("compute_capability", ()))),
                 }
         return info
+
+
+class StdlibAdapter(Adapter):
+    """Drives a standard-library module as if it were a framework: nothing to sync, nothing to
+    convert. For runs that measure the pipeline rather than a framework (the runner's tests,
+    benchmarks/pipeline.py)."""
+
+    def __init__(self, module: Any, device: str, threads: int) -> None:
+        self.device = device
+
+    def cuda_available(self) -> bool:
+        return False
+
+    def sync(self) -> None:
+        pass
+
+    def gpu_peak_bytes(self) -> int | None:
+        return None
+
+    def info(self) -> dict[str, Any]:
+        return {"version": sys.version.split()[0]}
 
 
 def _version_of(module: str) -> str | None:

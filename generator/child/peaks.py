@@ -24,7 +24,9 @@ from .records import PeaksReport, PeaksRequest
 GEMM_N = 2048  # the largest GEMM: 2 * 2048^3 = 17 GFLOP per call
 # A dtype the CPU has no instructions for (bf16 on many CPUs) runs at well under 1 GFLOP/s, and
 # 2048-wide calls would take ~20 s each: the size doubles from 256 only while a call is shorter.
-GEMM_MIN_CALL_S = 0.05
+# At 0.1 s, fp32 reaches 2048 unless a 1024-wide call runs 3x slower than usual (at 50 ms, a
+# momentary hiccup once stopped it at 1024, and start and end were then not comparable).
+GEMM_MIN_CALL_S = 0.1
 STREAM_ELEMENTS = 64 * 2**20  # float32: 256 MiB per array, far beyond any last-level cache
 REPEATS = 7
 
