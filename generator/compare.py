@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, Metric, ProcessRecord, RunResult
-from .peaks import PeakRecord
+from .peaks import BOUNDING, DRIFT_LIMIT, PeakRecord
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261125
@@ -440,14 +440,19 @@ def roofline(feature: Feature, result: RunResult, record: PeakRecord | None) -> 
     measured = record.frameworks.get(result.framework)
     if gemm is None or triad is None:
         return None
-    degraded = measured is None or measured.degraded
-    return Roofline(
+    placed = Roofline(
         achieved_gflops=feature.work.flops / steady.median / 1e9,
         intensity=feature.work.intensity,
         peak_gflops=gemm[0],
         bandwidth_gbs=triad[0],
-        degraded=bool(degraded),
+        degraded=False,
     )
+    # Degraded only by a change of the peak that bounds this feature, as the suite measured it.
+    changes = measured.changes() if measured else {}
+    bounding = BOUNDING[placed.limit]
+    drifted = any(abs(changes.get(k, 0.0)) > DRIFT_LIMIT for k in bounding)
+    unknown = measured is None or measured.drift is None
+    return replace(placed, degraded=drifted or unknown)
 
 
 @dataclass(frozen=True)

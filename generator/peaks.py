@@ -22,6 +22,8 @@ __all__ = ["DRIFT_LIMIT", "GEMM_MIN_CALL_S", "GEMM_N", "PEAK_KEYS", "REPEATS", "
 
 TIMEOUT_S = 300
 DRIFT_LIMIT = 0.05  # start vs end: above this the run is marked degraded
+# Which peaks can bound a feature, by what limits it on the roofline.
+BOUNDING = {"compute": ("gemm_fp32_gflops",), "memory": ("copy_gbs", "triad_gbs")}
 PEAK_KEYS = {
     "gemm_fp32_gflops": ("GEMM fp32", "GFLOP/s"),
     "gemm_bf16_gflops": ("GEMM bf16", "GFLOP/s"),
@@ -75,6 +77,17 @@ class FrameworkPeaks:
         comparable = {k: v for k, v in start.values.items() if start.size(k) == end.size(k)}
         change = drift(comparable, end.values) if ok else None
         return cls(start, end, change, change is None or change > DRIFT_LIMIT)
+
+    def changes(self) -> dict[str, float]:
+        """Each peak's relative change from start to end (-0.2: fell by 20%), where both
+        phases measured it the same way."""
+        if self.start.status != "ok" or self.end.status != "ok":
+            return {}
+        return {
+            k: self.end.values[k] / v - 1
+            for k, v in self.start.values.items()
+            if k in self.end.values and v > 0 and self.start.size(k) == self.end.size(k)
+        }
 
     def best(self) -> dict[str, float]:
         """The higher of start and end for each peak: a peak is the best the machine showed."""

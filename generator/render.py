@@ -158,10 +158,10 @@ def _side(
     # Only the peaks of the result's own run: quick runs and older results have none.
     run_id = source.runtime.get("run_id")
     run_peaks = machine.peaks.get(run_id) if run_id else None
+    roof = compare.roofline(feature, source, run_peaks)
     measured = run_peaks.frameworks.get(framework) if run_peaks else None
-    if measured is not None and measured.degraded:
-        drifted = f"{measured.drift:.0%}" if measured.drift is not None else "an unknown amount"
-        marks += (f"degraded run: the machine's peaks changed by {drifted} during it",)
+    if measured is not None:
+        marks += _drift_marks(measured, roof)
     return Side(
         framework,
         FRAMEWORK_LABELS[framework],
@@ -171,8 +171,23 @@ def _side(
         _format_output(compare.decode_output(source.output)),
         marks,
         compare.compilation(source),
-        compare.roofline(feature, source, run_peaks),
+        roof,
         _modules(source),
+    )
+
+
+def _drift_marks(measured: peaks.FrameworkPeaks, roof: compare.Roofline | None) -> tuple[str, ...]:
+    """What the peak suite saw change during the run, for the peaks that could have changed
+    this result: the one that bounds it on the roofline, or all when its work is not declared."""
+    if measured.drift is None:
+        return ("degraded run: the peak suite failed at the start or the end of this run",)
+    keys = peaks.BOUNDING[roof.limit] if roof else tuple(peaks.PEAK_KEYS)
+    return tuple(
+        f"degraded run: the {peaks.PEAK_KEYS[key][0]} measurement "
+        f"{'fell' if change < 0 else 'rose'} by {abs(change):.0%} between the start and the end "
+        "of this run"
+        for key, change in sorted(measured.changes().items())
+        if key in keys and abs(change) > peaks.DRIFT_LIMIT
     )
 
 

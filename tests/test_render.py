@@ -270,3 +270,45 @@ def test_every_feature_is_placed_against_one_roof_for_the_machine(make_project):
     hardware = (project.generated / "hardware.md").read_text()
     assert "GEMM fp32 100.0 GFLOP/s (with TensorFlow)" in hardware
     assert "GEMM fp32: PyTorch reached 50.0 GFLOP/s, TensorFlow 100.0 GFLOP/s (2.0×)" in hardware
+
+
+@pytest.mark.parametrize(
+    ("flops", "end", "mark"),
+    [
+        # A quiet repeat: nothing changed, nothing to say.
+        (4.0e8, {}, None),
+        # Bandwidth fell, but this feature is compute-bound (400 FLOP/byte): not its problem.
+        (4.0e8, {"triad_gbs": 8.0}, None),
+        # Memory-bound (4 FLOP/byte): the fall is said as what was seen.
+        (
+            4.0e6,
+            {"triad_gbs": 8.0},
+            "degraded run: the Memory triad measurement fell by 20% between the start and the "
+            "end of this run",
+        ),
+    ],
+)
+def test_a_degraded_mark_says_what_changed_and_only_where_it_could_matter(
+    make_project, flops, end, mark
+):
+    from .conftest import FEATURE_YML
+
+    yml = FEATURE_YML.format(id="fake") + f"work:\n  flops: {flops:.1e}\n  bytes: 1000000\n"
+    yml = yml.replace("e+0", "e+")
+    project = make_project(
+        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+    )
+    results = store.Store(project.results, "test-machine")
+    after = Phase("ok", values={**PEAK.values, **end})
+    judged = FrameworkPeaks.judge(PEAK, after)
+    results.save_peaks(PeakRecord("run1", {"pytorch": judged, "tensorflow": judged}))
+    for framework, scale in (("pytorch", 1.0), ("tensorflow", 2.0)):
+        r = recorded(framework, scale)
+        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
+    render(project, "test-machine")
+    page = (project.generated / "core" / "fake.md").read_text()
+    if mark is None:
+        assert "degraded" not in page
+    else:
+        assert f"    - PyTorch: {mark}" in page
+        assert "(degraded run)" in page
