@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, Metric, ProcessRecord, RunResult
-from .peaks import BOUNDING, DRIFT_LIMIT, PeakRecord
+from .peaks import BOUNDING, PeakRecord
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261125
@@ -448,9 +448,7 @@ def roofline(feature: Feature, result: RunResult, record: PeakRecord | None) -> 
         degraded=False,
     )
     # Degraded only by a change of the peak that bounds this feature, as the suite measured it.
-    changes = measured.changes() if measured else {}
-    bounding = BOUNDING[placed.limit]
-    drifted = any(abs(changes.get(k, 0.0)) > DRIFT_LIMIT for k in bounding)
+    drifted = bool(measured and measured.beyond_noise(BOUNDING[placed.limit]))
     unknown = measured is None or measured.drift is None
     return replace(placed, degraded=drifted or unknown)
 

@@ -186,8 +186,7 @@ def _drift_marks(measured: peaks.FrameworkPeaks, roof: compare.Roofline | None) 
         f"degraded run: the {peaks.PEAK_KEYS[key][0]} measurement "
         f"{'fell' if change < 0 else 'rose'} by {abs(change):.0%} between the start and the end "
         "of this run"
-        for key, change in sorted(measured.changes().items())
-        if key in keys and abs(change) > peaks.DRIFT_LIMIT
+        for key, change in sorted(measured.beyond_noise(keys).items())
     )
 
 
@@ -225,7 +224,7 @@ def _hardware_files(
         gemm_min_call_ms=round(peaks.GEMM_MIN_CALL_S * 1000),
         stream_bytes=peaks.STREAM_ELEMENTS * 4,
         repeats=peaks.REPEATS,
-        drift_limit=peaks.DRIFT_LIMIT,
+        drift_limits={peaks.PEAK_KEYS[k][0]: round(100 * v) for k, v in peaks.DRIFT_LIMITS.items()},
         roof={
             name: (found[0], " and ".join(FRAMEWORK_LABELS[fw] for fw in found[1]))
             for name, found in (("gemm", gemm), ("triad", triad))

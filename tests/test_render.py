@@ -278,12 +278,14 @@ def test_every_feature_is_placed_against_one_roof_for_the_machine(make_project):
         # A quiet repeat: nothing changed, nothing to say.
         (4.0e8, {}, None),
         # Bandwidth fell, but this feature is compute-bound (400 FLOP/byte): not its problem.
-        (4.0e8, {"triad_gbs": 8.0}, None),
+        (4.0e8, {"triad_gbs": 7.0}, None),
+        # Memory-bound, but 15% is within the suite's own noise for bandwidth (up to 15%).
+        (4.0e6, {"triad_gbs": 8.5}, None),
         # Memory-bound (4 FLOP/byte): the fall is said as what was seen.
         (
             4.0e6,
-            {"triad_gbs": 8.0},
-            "degraded run: the Memory triad measurement fell by 20% between the start and the "
+            {"triad_gbs": 7.0},
+            "degraded run: the Memory triad measurement fell by 30% between the start and the "
             "end of this run",
         ),
     ],
