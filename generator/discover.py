@@ -157,6 +157,12 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
                 "a positive number of seconds", above=True, required=False, default=900.0
             ),
             "work": WORK,
+            "limits": schema.ListOf(
+                schema.Text("one sentence on what the comparison does not show"),
+                "a list of sentences on what the comparison does not show",
+                required=False,
+                default=[],
+            ),
         },
         "a mapping of keys",
     )
@@ -261,6 +267,7 @@ def _feature(
         timeout_s=float(values["timeout_s"]),
         work=Work(float(work["flops"]), float(work["bytes"])) if work else None,
         snippets=snippets,
+        limits=tuple(values["limits"]),
     )
 
 

@@ -225,6 +225,7 @@ class Feature:
     timeout_s: float = 900.0
     work: Work | None = None  # declared work of one run() call, for the roofline
     snippets: Mapping[str, Snippet] = field(default_factory=dict)  # framework -> its snippet
+    limits: tuple[str, ...] = ()  # what the comparison does not show, said on the page
 
     @property
     def metadata_path(self) -> Path:

@@ -55,6 +55,7 @@ class FeaturePage:
     chart: str | None  # file name of the SVG beside the page
     chart_alt: str
     stamp: str
+    stamp_scope: str  # the settings every verdict on the page is limited to
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def _feature_page(feature: Feature, machine: MachineResults) -> FeaturePage:
         chart=f"{feature.id}.svg" if charted else None,
         chart_alt=charts.alt_text(feature, rows),
         stamp=_stamp(measured),
+        stamp_scope=_scope(measured),
     )
 
 
@@ -254,6 +256,14 @@ def _library_gaps(record: peaks.PeakRecord) -> tuple[str, ...]:
                 f"({values[high] / values[low]:.1f}×) on the same machine"
             )
     return tuple(gaps)
+
+
+def _scope(results: list[RunResult]) -> str:
+    if not results:
+        return "the settings of a run that has not happened yet"
+    p = results[0].protocol
+    threads = f"{p.threads} intra-op thread{'s' if p.threads != 1 else ''}"
+    return f"device `{results[0].device}` with {threads}, float32 unless the code says otherwise"
 
 
 def _stamp(results: list[RunResult]) -> str:

@@ -314,3 +314,20 @@ def test_a_degraded_mark_says_what_changed_and_only_where_it_could_matter(
     else:
         assert f"    - PyTorch: {mark}" in page
         assert "(degraded run)" in page
+
+
+def test_a_page_says_what_its_comparison_does_not_show(make_project):
+    from .conftest import FEATURE_YML
+
+    yml = FEATURE_YML.format(id="fake") + "limits:\n  - One model size, on a CPU only.\n"
+    project = make_project(
+        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
+    )
+    results = store.Store(project.results, "test-machine")
+    results.save(recorded("pytorch", 1.0))
+    results.save(recorded("tensorflow", 2.0))
+    render(project, "test-machine")
+    page = (project.generated / "core" / "fake.md").read_text()
+    section = page.split("## What this does not show\n", 1)[1].split("\n## ", 1)[0]
+    assert "holds for this machine, these versions, device `cpu` with 2 intra-op threads" in section
+    assert "\n- One model size, on a CPU only.\n" in section
