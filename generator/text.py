@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import ast
 import difflib
-import io
 import math
 import re
-import tokenize
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -94,45 +92,6 @@ def did_you_mean(value: object, choices: Iterable[object]) -> str:
     """ "Did you mean 'x'?" for the closest choice, or "" when none is close."""
     close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
     return f"Did you mean '{close[0]}'?" if close else ""
-
-
-def plural(count: int, word: str, suffix: str = "s") -> str:
-    return f"{count} {word}" + (suffix if count != 1 else "")
-
-
-def logical_lines(source: str) -> int:
-    """Lines that carry code, without imports, docstrings, comments, blank lines and the
-    `if __name__ == "__main__":` block: what a reader would copy into their own program."""
-    tree = ast.parse(source)
-    skipped: set[int] = set()
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        if (
-            isinstance(body, list)
-            and body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            skipped.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
-    for top in tree.body:
-        is_main = isinstance(top, ast.If) and "__main__" in ast.unparse(top.test)
-        if is_main or isinstance(top, (ast.Import, ast.ImportFrom)):
-            skipped.update(range(top.lineno, (top.end_lineno or top.lineno) + 1))
-    ignored = {
-        tokenize.COMMENT,
-        tokenize.NL,
-        tokenize.NEWLINE,
-        tokenize.INDENT,
-        tokenize.DEDENT,
-        tokenize.ENDMARKER,
-    }
-    lines = {
-        tok.start[0]
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-        if tok.type not in ignored
-    }
-    return len(lines - skipped)
 
 
 PLUMBING = "# plumbing"  # ends a line whose statement is the harness's business, not the API's

@@ -11,7 +11,7 @@ from generator.child.harness import encode_output
 from generator.commands import render
 from generator.model import RunResult, Status
 from generator.peaks import FrameworkPeaks, PeakRecord, Phase
-from generator.text import fence, logical_lines
+from generator.text import fence, statements
 
 from .conftest import feature_files, inputs_feature_files, recorded
 
@@ -133,7 +133,7 @@ def test_fence_is_longer_than_any_backtick_run():
     assert fence("plain", "python") == "```python\nplain\n```"
 
 
-def test_logical_lines_skip_imports_docstrings_comments_and_main_block():
+def test_code_size_counts_statements_not_lines_and_leaves_out_plumbing():
     source = '''"""Docstring."""
 
 import numpy as np
@@ -142,10 +142,14 @@ from x import (
 )
 
 
-def f(a):
+def f(a, device):
     """Doc."""
     # comment
-    b = a + 1
+    a = a.to(device)  # plumbing
+    b = (
+        a
+        + 1
+    )
 
     return b
 
@@ -153,7 +157,9 @@ def f(a):
 if __name__ == "__main__":
     print(f(1))
 '''
-    assert logical_lines(source) == 3  # def f, b = ..., return b
+    assert statements(source) == 3  # def f, b = ..., return b
+    # The same code on one line per statement counts the same.
+    assert statements(source.replace("(\n        a\n        + 1\n    )", "a + 1")) == 3
 
 
 def test_mismatch_is_shown_on_the_page(rendered_project):

@@ -50,14 +50,19 @@ def test_build_produces_the_starter_pages(built_site):
         # The equivalence verdict and the numbers table.
         assert "Same result? Yes" in html
         for row in (
+            "Time to first result",
             "Import",
+            "Loading the snippet module",
             "Setup",
             "First call",
             "Steady state, per call",
-            "Peak memory (RSS)",
-            "Lines of code",
+            "Memory after import (RSS)",
+            "Memory the snippet adds",
+            "Code size",
         ):
             assert f"<td>{row}" in html, f"{feature}: no '{row}' row"
+        assert "Modules imported in each phase (first process): PyTorch: import " in html
+        assert "What this does not show" in html
         assert f'src="../{feature}.svg"' in html
         assert (project.site / "features" / section / f"{feature}.svg").is_file()
     home = (project.site / "index.html").read_text()
