@@ -37,7 +37,11 @@ def build(project: Project, options: RunOptions, console: Console) -> list[Outco
     features = discover(project.snippets)
     results = _store(project.results, options.device)
     outcomes = run_features(features, options, results, console)
-    _render(project, features, results.machine_id)
+    key = results.machine_id
+    snapshot = store.load_snapshot(project.results, features, strict=key)
+    rules = _rules(project, features, snapshot, key)
+    files = rendering.pages(features, snapshot.machine(key), rules, project.root / CHART_CACHE)
+    rendering.sync(project.generated, files)
     build_site(project.root, project.site, template_cache=project.root / TEMPLATE_CACHE)
     return outcomes
 
@@ -54,10 +58,6 @@ def render(project: Project, machine_id: str | None = None, device: str = "cpu")
     `machine_id` may also name a results folder directly (e.g. <id>-cuda)."""
     features = discover(project.snippets)
     key = machine_id or store.results_key(current_machine().machine_id, device)
-    return _render(project, features, key)
-
-
-def _render(project: Project, features: list[Feature], key: str) -> list[Path]:
     snapshot = store.load_snapshot(project.results, features, strict=key)
     rules = _rules(project, features, snapshot, key)
     files = rendering.pages(features, snapshot.machine(key), rules, project.root / CHART_CACHE)
