@@ -14,7 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, Metric, ProcessRecord, RunResult
+from .model import (
+    FRAMEWORK_LABELS,
+    FRAMEWORKS,
+    QUANTITIES,
+    Claim,
+    Feature,
+    Metric,
+    ProcessRecord,
+    RunResult,
+)
 from .peaks import BOUNDING, PeakRecord
 
 BOOTSTRAP_RESAMPLES = 2000
@@ -81,16 +90,7 @@ OPTIONAL: dict[str, Callable[[ProcessRecord], float | None]] = {
 # The numbers table, in order. The whole-process peak is not a row: most of it is the import
 # (a no-op snippet peaks at ~220 MiB with PyTorch, ~540 MiB with TensorFlow), so it is shown
 # as the memory after import and what the snippet adds to it.
-TABLE = (
-    "first_result",
-    "import",
-    "load",
-    "setup",
-    "first_call",
-    "steady",
-    "import_rss",
-    "growth_rss",
-)
+TABLE = tuple(q for q in QUANTITIES if q not in ("output", "peak_rss", "loc"))
 
 
 @dataclass(frozen=True)
