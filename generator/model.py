@@ -50,7 +50,6 @@ class Mode(enum.StrEnum):
 
 
 DEVICES = tuple(d.value for d in Device)
-MODES = tuple(m.value for m in Mode)
 
 
 class Status(enum.StrEnum):

@@ -8,7 +8,7 @@ so rendering the same inputs twice leaves the tree byte-identical (and untouched
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,16 +142,17 @@ def _side(
     machine: MachineResults,
 ) -> Side:
     snippet = feature.snippets.get(framework)
+    side = Side(
+        framework,
+        FRAMEWORK_LABELS[framework],
+        snippet.code if snippet else "",
+        result,
+        last_ok,
+        returned="",
+    )
     source = result if result and result.ok else last_ok
     if source is None:
-        return Side(
-            framework,
-            FRAMEWORK_LABELS[framework],
-            snippet.code if snippet else "",
-            result,
-            last_ok,
-            "",
-        )
+        return side
     marks = tuple(compare.noise_marks(source))
     if source.protocol.mode == "quick":
         marks += ("quick mode: one process and few samples, not for publishing",)
@@ -164,17 +165,13 @@ def _side(
     measured = run_peaks.frameworks.get(framework) if run_peaks else None
     if measured is not None:
         marks += _drift_marks(measured, roof)
-    return Side(
-        framework,
-        FRAMEWORK_LABELS[framework],
-        snippet.code if snippet else "",
-        result,
-        last_ok,
-        _format_output(compare.decode_output(source.output)),
-        marks,
-        compare.compilation(source),
-        roof,
-        _modules(source),
+    return replace(
+        side,
+        returned=_format_output(compare.decode_output(source.output)),
+        marks=marks,
+        compilation=compare.compilation(source),
+        roofline=roof,
+        modules=_modules(source),
     )
 
 

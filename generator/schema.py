@@ -93,11 +93,15 @@ class Field:
     def hint_for(self, value: Any) -> str:
         return self.hint
 
+    def refused(self, value: Any, key: str, checker: Checker) -> bool:
+        """Reports a value this field does not accept; True when it did."""
+        if self.accepts(value):
+            return False
+        checker.problem(key, self.expected, value, self.hint_for(value))
+        return True
+
     def check(self, value: Any, key: str, checker: Checker) -> Any:
-        if not self.accepts(value):
-            checker.problem(key, self.expected, value, self.hint_for(value))
-            return INVALID
-        return self.convert(value)
+        return INVALID if self.refused(value, key, checker) else self.convert(value)
 
 
 class Text(Field):
@@ -242,8 +246,7 @@ class ListOf(Field):
         return value
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
-        if not self.accepts(value):
-            checker.problem(key, self.expected, value, self.hint)
+        if self.refused(value, key, checker):
             return INVALID
         items = (self.item.check(v, f"{key}[{i}]", checker) for i, v in enumerate(value))
         return [v for v in items if v is not INVALID]
@@ -274,8 +277,7 @@ class Mapping(Field):
         return isinstance(value, dict)
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
-        if not self.accepts(value):
-            checker.problem(key, self.expected, value, self.hint)
+        if self.refused(value, key, checker):
             return INVALID
         check_keys(value, self.fields, key, checker)
         checked: dict[str, Any] = {}
@@ -356,8 +358,7 @@ class MappingList(ListOf):
         return isinstance(value, list) and len(value) >= self.minimum
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
-        if not self.accepts(value):
-            checker.problem(key, self.expected, value, self.hint)
+        if self.refused(value, key, checker):
             return INVALID
         items, seen = [], []
         for i, raw in enumerate(value):
@@ -388,8 +389,7 @@ class DictOf(Field):
         return isinstance(value, dict)
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
-        if not self.accepts(value):
-            checker.problem(key, self.expected, value, self.hint)
+        if self.refused(value, key, checker):
             return INVALID
         checked = {}
         for name, item in value.items():
@@ -426,8 +426,7 @@ class OneOf(Field):
         return isinstance(value, dict)
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
-        if not self.accepts(value):
-            checker.problem(key, self.expected, value, self.hint)
+        if self.refused(value, key, checker):
             return INVALID
         name = self.pick(value)
         if not isinstance(name, (str, int, float, bool)) or name not in self.variants:

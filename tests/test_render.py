@@ -36,6 +36,27 @@ def rendered_project(make_project):
     return project
 
 
+def render_with_peaks(make_project, flops: float, peaks: dict, scales=(1.0, 2.0)):
+    """A feature that declares its work, measured in run "run1" whose peak suite is `peaks`
+    (framework -> FrameworkPeaks), rendered; returns the project."""
+    from .conftest import FEATURE_YML
+
+    work = f"work:\n  flops: {flops:.1f}\n  bytes: 1000000\n"
+    project = make_project(
+        {
+            **inputs_feature_files("fake", **{"feature.yml": FEATURE_YML.format(id="fake") + work}),
+            "docs/index.md": "# Home\n",
+        }
+    )
+    results = store.Store(project.results, "test-machine")
+    results.save_peaks(PeakRecord("run1", peaks))
+    for framework, scale in zip(("pytorch", "tensorflow"), scales, strict=True):
+        r = recorded(framework, scale)
+        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
+    render(project, "test-machine")
+    return project
+
+
 def assert_golden(request, name: str, text: str) -> None:
     golden = GOLDEN / name
     if request.config.getoption("--update-golden"):
@@ -175,19 +196,8 @@ def test_mismatch_is_shown_on_the_page(rendered_project):
 
 
 def test_declared_work_is_placed_against_the_runs_peaks(make_project, request):
-    from .conftest import FEATURE_YML
-
-    yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+6\n  bytes: 1000000\n"
-    project = make_project(
-        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
-    )
-    results = store.Store(project.results, "test-machine")
     judged = FrameworkPeaks.judge(PEAK, PEAK)
-    results.save_peaks(PeakRecord("run1", {"pytorch": judged, "tensorflow": judged}))
-    for framework, scale in (("pytorch", 1.0), ("tensorflow", 2.0)):
-        r = recorded(framework, scale)
-        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
-    render(project, "test-machine")
+    project = render_with_peaks(make_project, 4e6, {"pytorch": judged, "tensorflow": judged})
     page = (project.generated / "core" / "fake.md").read_text()
     # 4 MFLOP in 4.08 ms = 0.98 GFLOP/s; bound min(100, 4 FLOP/byte * 10 GB/s) = 40 GFLOP/s.
     assert "| Achieved | 0.98 GFLOP/s | 0.49 GFLOP/s | " in page
@@ -248,27 +258,12 @@ def test_worker_memory_gets_a_verdict_only_when_both_sides_have_workers(make_pro
 def test_every_feature_is_placed_against_one_roof_for_the_machine(make_project):
     """PyTorch's MKL reached half of TensorFlow's GEMM peak on an AMD CPU: judged against its
     own roof, PyTorch looked closer to the machine's limit while TensorFlow was faster."""
-    from .conftest import FEATURE_YML
-
-    yml = FEATURE_YML.format(id="fake") + "work:\n  flops: 4.0e+8\n  bytes: 1000000\n"
-    project = make_project(
-        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
-    )
-    results = store.Store(project.results, "test-machine")
     slow_gemm = Phase("ok", values={**PEAK.values, "gemm_fp32_gflops": 50.0})
-    results.save_peaks(
-        PeakRecord(
-            "run1",
-            {
-                "pytorch": FrameworkPeaks.judge(slow_gemm, slow_gemm),
-                "tensorflow": FrameworkPeaks.judge(PEAK, PEAK),
-            },
-        )
-    )
-    for framework, scale in (("pytorch", 2.0), ("tensorflow", 1.0)):  # TensorFlow faster
-        r = recorded(framework, scale)
-        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
-    render(project, "test-machine")
+    peaks = {
+        "pytorch": FrameworkPeaks.judge(slow_gemm, slow_gemm),
+        "tensorflow": FrameworkPeaks.judge(PEAK, PEAK),
+    }
+    project = render_with_peaks(make_project, 4e8, peaks, scales=(2.0, 1.0))  # TF faster
     page = (project.generated / "core" / "fake.md").read_text()
     # 400 FLOP/byte is compute-bound: both against the machine's 100 GFLOP/s, not PyTorch's 50.
     assert "| Roofline bound (compute-bound) | 100 GFLOP/s | 100 GFLOP/s | " in page
@@ -299,21 +294,8 @@ def test_every_feature_is_placed_against_one_roof_for_the_machine(make_project):
 def test_a_degraded_mark_says_what_changed_and_only_where_it_could_matter(
     make_project, flops, end, mark
 ):
-    from .conftest import FEATURE_YML
-
-    yml = FEATURE_YML.format(id="fake") + f"work:\n  flops: {flops:.1e}\n  bytes: 1000000\n"
-    yml = yml.replace("e+0", "e+")
-    project = make_project(
-        {**inputs_feature_files("fake", **{"feature.yml": yml}), "docs/index.md": "# Home\n"}
-    )
-    results = store.Store(project.results, "test-machine")
-    after = Phase("ok", values={**PEAK.values, **end})
-    judged = FrameworkPeaks.judge(PEAK, after)
-    results.save_peaks(PeakRecord("run1", {"pytorch": judged, "tensorflow": judged}))
-    for framework, scale in (("pytorch", 1.0), ("tensorflow", 2.0)):
-        r = recorded(framework, scale)
-        results.save(RunResult(**{**r.__dict__, "runtime": {"run_id": "run1"}}))
-    render(project, "test-machine")
+    judged = FrameworkPeaks.judge(PEAK, Phase("ok", values={**PEAK.values, **end}))
+    project = render_with_peaks(make_project, flops, {"pytorch": judged, "tensorflow": judged})
     page = (project.generated / "core" / "fake.md").read_text()
     if mark is None:
         assert "degraded" not in page
