@@ -117,35 +117,38 @@ def check(
     problems = [
         CheckProblem(
             o.result.feature,
-            f"{o.result.framework} {o.result.status.value}: "
+            f"{o.result.key} {o.result.status.value}: "
             f"{last_line(o.result.message)} Run `fieldguide run --force "
             f"{o.result.feature}` to see the whole message.",
         )
         for o in outcomes
         if o.result.status in (Status.FAILED, Status.TIMEOUT)
     ]
-    latest = {(o.result.feature, o.result.framework): o.result for o in outcomes}
+    latest = {(o.result.feature, o.result.key): o.result for o in outcomes}
     for feature in features:
-        pair = {fw: latest.get((feature.id, fw)) for fw in FRAMEWORKS}
-        for fw, result in pair.items():
+        results = {key: latest.get((feature.id, key)) for key in feature.keys}
+        for key, result in results.items():
             for metric, value in compare.nonzero_required(feature, result) if result else ():
                 problems.append(
                     CheckProblem(
                         feature.id,
-                        f"{fw}: {metric.id} = {value:g} in steady state, must be 0 "
+                        f"{key}: {metric.id} = {value:g} in steady state, must be 0 "
                         f"(its steady-state numbers are invalid). Make the inputs of "
                         f"run() stable so nothing is traced or compiled again.",
                     )
                 )
-        verdict = compare.equivalence(feature, pair["pytorch"], pair["tensorflow"])
-        if verdict.verdict == compare.Agreement.MISMATCH:
-            problems.append(
-                CheckProblem(
-                    feature.id,
-                    f"outputs differ: {verdict.detail} Fix "
-                    "the snippets, or the tolerance in feature.yml.",
+        # The headline pair, then each variant against the other framework's headline.
+        for key in FRAMEWORKS[:1] + tuple(v.key for v in feature.variants):
+            pair, keys = compare.standing_in(feature, key, results)
+            verdict = compare.equivalence(feature, pair["pytorch"], pair["tensorflow"])
+            if verdict.verdict == compare.Agreement.MISMATCH:
+                problems.append(
+                    CheckProblem(
+                        feature.id,
+                        f"outputs differ ({' vs '.join(keys)}): {verdict.detail} Fix "
+                        "the snippets, or the tolerance in feature.yml.",
+                    )
                 )
-            )
     return outcomes, problems
 
 

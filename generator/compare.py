@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -492,10 +492,11 @@ def row(
     )
 
 
-def loc_row(feature: Feature) -> Row | None:
+def loc_row(feature: Feature, keys: tuple[str, str] = FRAMEWORKS) -> Row | None:
     """Code size, counted in the snippets (text.statements): exact numbers, so the ratio has no
-    interval, and a verdict needs the stated threshold (LOC_RELATIVE and LOC_ABSOLUTE)."""
-    counts = [feature.snippets[fw].lines if fw in feature.snippets else 0 for fw in FRAMEWORKS]
+    interval, and a verdict needs the stated threshold (LOC_RELATIVE and LOC_ABSOLUTE). `keys`
+    names the PyTorch and TensorFlow snippets: the headline pair unless a variant stands in."""
+    counts = [feature.snippets[k].lines if k in feature.snippets else 0 for k in keys]
     if not all(counts):
         return None
     value = counts[0] / counts[1]
@@ -509,8 +510,11 @@ def loc_row(feature: Feature) -> Row | None:
     return Row("loc", LOC_LABEL, "statements", "lower", pytorch, tensorflow, exact)
 
 
-def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:
-    """The numbers table of a feature: every measured quantity, its metrics, lines of code."""
+def rows(
+    feature: Feature, shown: Mapping[str, RunResult | None], keys: tuple[str, str] = FRAMEWORKS
+) -> list[Row]:
+    """The numbers table of a feature: every measured quantity, its metrics, lines of code.
+    `shown` maps "pytorch" and "tensorflow" to the results compared (see `standing_in`)."""
     quantities = [q for q in TABLE if not (q == "steady" and feature.measure == "once")]
     table = [
         row(feature, q, shown["pytorch"], shown["tensorflow"])
@@ -524,8 +528,89 @@ def rows(feature: Feature, shown: dict[str, RunResult | None]) -> list[Row]:
     if any(s and s.median for s in (workers.pytorch, workers.tensorflow)):
         both = all(s and s.median for s in (workers.pytorch, workers.tensorflow))
         table.append(workers if both else replace(workers, ratio=None))
-    loc = loc_row(feature)
+    loc = loc_row(feature, keys)
     return table + ([loc] if loc else [])
+
+
+def standing_in(
+    feature: Feature, key: str, results: Mapping[str, RunResult | None]
+) -> tuple[dict[str, RunResult | None], tuple[str, str]]:
+    """The pair in which snippet `key` (a variant) stands in for its framework's headline
+    snippet: the results by framework, and the snippet keys of the two sides."""
+    framework = feature.framework_of(key)
+    shown = {fw: results.get(key if fw == framework else fw) for fw in FRAMEWORKS}
+    keys = tuple(key if fw == framework else fw for fw in FRAMEWORKS)
+    return shown, (keys[0], keys[1])
+
+
+# A variant's numbers beside its framework's headline snippet.
+VARIANT_TABLE = ("steady", "first_call", "first_result", "growth_rss")
+
+
+@dataclass(frozen=True)
+class VariantRow:
+    """One quantity of a variant against its framework's headline snippet."""
+
+    quantity: str
+    label: str
+    unit: str
+    headline: Summary | None
+    variant: Summary | None
+    ratio: Ratio | None  # variant / headline
+
+    def describe(self) -> str:
+        """The ratio in words, e.g. "2.3× slower", "no measurable difference"."""
+        if self.ratio is None:
+            return "—"
+        if self.ratio.verdict in (Verdict.UNKNOWN, Verdict.SAME):
+            return self.ratio.describe()
+        value = self.ratio.value
+        if value == 1:
+            return "equal"
+        words = {"s": ("faster", "slower"), "statements": ("shorter", "longer")}.get(
+            self.unit, ("lower", "higher")
+        )
+        return f"{max(value, 1 / value):.1f}× {words[value > 1]}"
+
+
+def variant_rows(
+    feature: Feature, key: str, headline: RunResult | None, variant: RunResult | None
+) -> list[VariantRow]:
+    """A variant's steady state, first call, time to first result, memory and code size beside
+    the headline snippet of the same framework, with the ratio and its interval."""
+    found = []
+    for quantity in VARIANT_TABLE:
+        if quantity == "steady" and feature.measure == "once":
+            continue
+        groups = [per_process(r, quantity) if r else [] for r in (headline, variant)]
+        label, unit = QUANTITY_LABELS[quantity]
+        found.append(
+            VariantRow(
+                quantity,
+                label,
+                unit,
+                summarize(groups[0]),
+                summarize(groups[1]),
+                ratio(groups[1], groups[0]),
+            )
+        )
+    found = [r for r in found if r.headline or r.variant]
+    snippets = [feature.snippets.get(k) for k in (feature.framework_of(key), key)]
+    if all(snippets):
+        counts = [float(s.lines) for s in snippets if s]
+        exact = [Summary(c, c, c, c, c, c, 1, 0) for c in counts]
+        value = counts[1] / counts[0]
+        found.append(
+            VariantRow(
+                "loc",
+                LOC_LABEL,
+                "statements",
+                exact[0],
+                exact[1],
+                Ratio(value, value, value, Verdict.PYTORCH if value < 1 else Verdict.TENSORFLOW),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,10 @@ from .model import (
     Metric,
     Snippet,
     Tolerance,
+    Variant,
     Work,
     snippet_file,
+    snippet_key,
 )
 from .text import did_you_mean, statements
 
@@ -67,10 +69,37 @@ class _ClaimField(schema.Mapping):
         if not schema.valid(values["text"], values["quantity"], values["expect"]):
             return schema.INVALID
         return Claim(
-            values["text"], values["quantity"], values["expect"], values["source"], values["margin"]
+            values["text"],
+            values["quantity"],
+            values["expect"],
+            values["source"],
+            values["margin"],
+            values["variant"],
         )
 
 
+class _VariantField(schema.Mapping):
+    """A variant: another snippet of one framework, in with_<framework>_<id>.py."""
+
+    def check(self, value: Any, key: str, checker: schema.Checker) -> Any:
+        values = super().check(value, key, checker)
+        if values is schema.INVALID or not schema.valid(*values.values()):
+            return schema.INVALID
+        return Variant(values["id"], values["framework"], values["label"], values["timed"])
+
+
+VARIANT = _VariantField(
+    {
+        "id": schema.Pattern(
+            "lowercase words joined by '_' (the file is with_<framework>_<id>.py)",
+            re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$"),
+        ),
+        "framework": schema.Choice(FRAMEWORKS),
+        "label": schema.Text("a short label saying what this variant is (e.g. Keras Model.fit)"),
+        "timed": schema.Text("one sentence on what one run() call of this variant does"),
+    },
+    "a mapping (id, framework, label, timed)",
+)
 METRIC = _MetricField(
     {
         "id": METRIC_ID,
@@ -121,6 +150,10 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
                 above=True,
                 required=False,
             ),
+            "variant": schema.Text(
+                "the id of a variant under `variants` that stands in for its framework",
+                required=False,
+            ),
         },
         "a mapping (text, quantity, expect)",
     )
@@ -157,6 +190,12 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
                 "a positive number of seconds", above=True, required=False, default=900.0
             ),
             "work": WORK,
+            "variants": schema.ListOf(
+                VARIANT,
+                "a list of variants (id, framework, label, timed)",
+                required=False,
+                default=[],
+            ),
             "limits": schema.ListOf(
                 schema.Text("one sentence on what the comparison does not show"),
                 "a list of sentences on what the comparison does not show",
@@ -247,7 +286,16 @@ def _feature(
         )
     comparison = _tolerance(values["comparison"], checker)
     unsupported = values["unsupported"] if isinstance(values["unsupported"], dict) else {}
-    snippets = _snippets(folder, snippets_dir, unsupported, checker)
+    variants = _variants(values["variants"], unsupported, checker)
+    ids = [v.id for v in variants]
+    for index, claim in enumerate(values["claims"] if isinstance(values["claims"], list) else []):
+        if isinstance(claim, Claim) and claim.variant is not None and claim.variant not in ids:
+            checker.problem(
+                f"claims[{index}].variant",
+                "one of the ids under `variants` (" + (", ".join(ids) or "none declared") + ")",
+                claim.variant,
+            )
+    snippets = _snippets(folder, snippets_dir, unsupported, variants, checker)
     if checker.problems:
         return None
     work = values["work"]
@@ -268,7 +316,30 @@ def _feature(
         work=Work(float(work["flops"]), float(work["bytes"])) if work else None,
         snippets=snippets,
         limits=tuple(values["limits"]),
+        variants=variants,
     )
+
+
+def _variants(
+    values: Any, unsupported: dict[str, Any], checker: schema.Checker
+) -> tuple[Variant, ...]:
+    """Valid variants: unique per framework, and not of a framework declared unsupported."""
+    found: list[Variant] = []
+    for index, variant in enumerate(values if isinstance(values, list) else []):
+        if not isinstance(variant, Variant):
+            continue
+        if variant.framework in unsupported:
+            checker.problem(
+                f"variants[{index}].framework",
+                "a framework not declared unsupported",
+                variant.framework,
+                "Remove the variant or the `unsupported` entry.",
+            )
+        elif any(v.id == variant.id for v in found):
+            checker.problem(f"variants[{index}].id", "an id no other variant has", variant.id)
+        else:
+            found.append(variant)
+    return tuple(found)
 
 
 def _tolerance(values: Any, checker: schema.Checker) -> Tolerance:
@@ -288,27 +359,31 @@ def _tolerance(values: Any, checker: schema.Checker) -> Tolerance:
 
 
 def _snippets(
-    folder: Path, snippets_dir: Path, unsupported: dict[str, Any], checker: schema.Checker
+    folder: Path,
+    snippets_dir: Path,
+    unsupported: dict[str, Any],
+    variants: tuple[Variant, ...],
+    checker: schema.Checker,
 ) -> dict[str, Snippet]:
-    """Both snippet files exist (unless declared unsupported) and follow the contract."""
+    """Both snippet files exist (unless declared unsupported), so does each variant's, and all
+    follow the contract."""
     inputs = folder / "inputs.py"
     if inputs.is_file():
         _parse(inputs, ("make_inputs",), checker.problems)
+    sides = [(fw, "") for fw in FRAMEWORKS if fw not in unsupported]
     snippets = {}
-    for framework in FRAMEWORKS:
-        path = snippet_file(folder, framework)
-        if framework in unsupported:
-            continue
+    for framework, variant in sides + [(v.framework, v.id) for v in variants]:
+        key = snippet_key(framework, variant)
+        path = snippet_file(folder, key)
         if not path.is_file():
+            fix = (
+                f"Write it, or remove variant '{variant}' from feature.yml."
+                if variant
+                else f"Write it, or declare `unsupported: {{{framework}: <reason>}}` in "
+                "feature.yml."
+            )
             checker.problems.append(
-                Problem(
-                    _display(path),
-                    "(file)",
-                    f"a {framework} snippet",
-                    "no such file",
-                    f"Write it, or declare `unsupported: "
-                    f"{{{framework}: <reason>}}` in feature.yml.",
-                )
+                Problem(_display(path), "(file)", f"a {framework} snippet", "no such file", fix)
             )
             continue
         parsed = _parse(path, ("setup", "run"), checker.problems)
@@ -328,7 +403,8 @@ def _snippets(
                 )
             )
         helpers = _local_imports(path, imported, snippets_dir)
-        snippets[framework] = Snippet(framework, path, code, statements(code), helpers)
+        snippet = Snippet(framework, path, code, statements(code), helpers, variant)
+        snippets[snippet.key] = snippet
     return snippets
 
 

@@ -100,10 +100,15 @@ INSTALLED: Mapping[str, Framework] = {
 }
 
 
-def snippet_file(folder: Path, framework: str) -> Path:
-    """snippets/<id>/with_<framework>.py. Not "tensorflow.py": run as a script, a file of that
+def snippet_key(framework: str, variant: str = "") -> str:
+    """What names one snippet of a feature: its framework, or `<framework>_<variant>`."""
+    return f"{framework}_{variant}" if variant else framework
+
+
+def snippet_file(folder: Path, key: str) -> Path:
+    """snippets/<id>/with_<key>.py. Not "tensorflow.py": run as a script, a file of that
     name heads sys.path and shadows the real tensorflow package."""
-    return folder / f"with_{framework}.py"
+    return folder / f"with_{key}.py"
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,9 @@ class Claim:
     # For `expect: same` on a measured quantity: the relative difference that still counts as
     # the same (0.1: within 10%). Without it, "same" cannot be shown, only failed to refute.
     margin: float | None = None
+    # A variant id: the claim is about that variant standing in for its framework (e.g. Keras
+    # fit's code size), not about the headline pair.
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,14 +205,36 @@ class Work:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another way to write one framework's side, at another API level (Keras `fit` beside a
+    hand-written loop). The headline pair, with_pytorch.py and with_tensorflow.py, is the like-
+    for-like comparison every verdict and the scoreboard use; a variant is measured in the same
+    run and shown beside it, labelled with what it times."""
+
+    id: str
+    framework: str
+    label: str  # e.g. "Keras Model.fit on NumPy arrays"
+    timed: str  # what one run() call of this variant does, including any per-call set-up
+
+    @property
+    def key(self) -> str:
+        return snippet_key(self.framework, self.id)
+
+
+@dataclass(frozen=True)
 class Snippet:
-    """One framework's snippet file, read once by discover."""
+    """One snippet file, read once by discover."""
 
     framework: str
     path: Path
     code: str
     lines: int  # statements, without imports and plumbing (text.statements)
     helpers: tuple[Path, ...]  # project files it imports: editing one re-runs it
+    variant: str = ""  # "" for the headline snippet of its framework
+
+    @property
+    def key(self) -> str:
+        return snippet_key(self.framework, self.variant)
 
 
 @dataclass(frozen=True)
@@ -223,8 +253,20 @@ class Feature:
     measure: str = "steady"  # "steady": warm-up + samples; "once": only the first call
     timeout_s: float = 900.0
     work: Work | None = None  # declared work of one run() call, for the roofline
-    snippets: Mapping[str, Snippet] = field(default_factory=dict)  # framework -> its snippet
+    snippets: Mapping[str, Snippet] = field(default_factory=dict)  # snippet key -> snippet
     limits: tuple[str, ...] = ()  # what the comparison does not show, said on the page
+    variants: tuple[Variant, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every snippet the feature has or declares unsupported: the headline pair first."""
+        return FRAMEWORKS + tuple(v.key for v in self.variants)
+
+    def framework_of(self, key: str) -> str:
+        return next((v.framework for v in self.variants if v.key == key), key)
+
+    def variant(self, key: str) -> Variant | None:
+        return next((v for v in self.variants if v.key == key), None)
 
     @property
     def metadata_path(self) -> Path:
@@ -239,8 +281,8 @@ class Feature:
         """The feature's page, relative to docs/features/."""
         return f"{slug(self.section)}/{self.id}.md"
 
-    def snippet_path(self, framework: str) -> Path:
-        return snippet_file(self.directory, framework)
+    def snippet_path(self, key: str) -> Path:
+        return snippet_file(self.directory, key)
 
     def metric(self, metric_id: str) -> Metric | None:
         return next((m for m in self.metrics if m.id == metric_id), None)
@@ -373,6 +415,11 @@ class RunResult:
     output: Any = None  # the first call's return value, encoded by the harness
     output_text: str = ""  # what setup and the first call printed
     inputs_sha256: str = ""
+    variant: str = ""  # "" for the framework's headline snippet
+
+    @property
+    def key(self) -> str:
+        return snippet_key(self.framework, self.variant)
 
     @property
     def ok(self) -> bool:

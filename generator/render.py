@@ -16,7 +16,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import charts, compare, peaks, questionnaire
-from .model import FRAMEWORK_LABELS, FRAMEWORKS, Feature, RunResult
+from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, RunResult, Variant
 from .store import MachineResults
 from .text import fence, format_ratio, format_value, link_text, table_cell
 
@@ -30,7 +30,7 @@ SCOREBOARD_QUANTITIES = ("steady", "first_result", "first_call", "growth_rss", "
 
 @dataclass(frozen=True)
 class Side:
-    """One framework's tab on a feature page."""
+    """One snippet's tab on a feature page: a framework's headline snippet, or a variant."""
 
     framework: str
     label: str
@@ -42,6 +42,18 @@ class Side:
     compilation: compare.Compilation | None = None  # when the snippet has an eager baseline
     roofline: compare.Roofline | None = None  # when the feature declares its work
     modules: tuple[tuple[str, int], ...] = ()  # (phase, modules it imported), first process
+    variant: Variant | None = None
+
+
+@dataclass(frozen=True)
+class VariantSection:
+    """A variant beside its framework's headline snippet, and whether it computed the same."""
+
+    variant: Variant
+    label: str
+    headline_label: str
+    rows: tuple[compare.VariantRow, ...]
+    equivalence: compare.Equivalence  # against the other framework's headline snippet
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class FeaturePage:
     chart_alt: str
     stamp: str
     stamp_scope: str  # the settings every verdict on the page is limited to
+    variants: tuple[VariantSection, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,14 +123,15 @@ def environment() -> Environment:
 
 
 def _feature_page(feature: Feature, machine: MachineResults) -> FeaturePage:
-    loaded = {fw: machine.result(feature.id, fw) for fw in FRAMEWORKS}
-    failed = {fw for fw, r in loaded.items() if r is not None and not r.ok}
-    last_ok = {fw: machine.last_good(feature.id, fw) if fw in failed else None for fw in FRAMEWORKS}
-    shown = {fw: last_ok[fw] if fw in failed else loaded[fw] for fw in FRAMEWORKS}
-    sides = tuple(_side(feature, fw, loaded[fw], last_ok[fw], machine) for fw in FRAMEWORKS)
+    keys = feature.keys
+    loaded = {k: machine.result(feature.id, k) for k in keys}
+    failed = {k for k, r in loaded.items() if r is not None and not r.ok}
+    last_ok = {k: machine.last_good(feature.id, k) if k in failed else None for k in keys}
+    shown = {k: last_ok[k] if k in failed else loaded[k] for k in keys}
+    sides = tuple(_side(feature, k, loaded[k], last_ok[k], machine) for k in keys)
     rows = tuple(compare.rows(feature, shown))
     equivalence = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
-    claims = tuple(compare.check_claim(c, list(rows), equivalence) for c in feature.claims)
+    claims = tuple(_claim(feature, c, list(rows), equivalence, shown) for c in feature.claims)
     measured = [r for r in shown.values() if r is not None and r.ok]
     charted = any(r.quantity == "steady" and (r.pytorch or r.tensorflow) for r in rows)
     return FeaturePage(
@@ -131,24 +145,72 @@ def _feature_page(feature: Feature, machine: MachineResults) -> FeaturePage:
         chart_alt=charts.alt_text(feature, rows),
         stamp=_stamp(measured),
         stamp_scope=_scope(measured),
+        variants=tuple(_variant_section(feature, v, shown, loaded) for v in feature.variants),
     )
+
+
+def _variant_section(
+    feature: Feature,
+    variant: Variant,
+    shown: dict[str, RunResult | None],
+    loaded: dict[str, RunResult | None],
+) -> VariantSection:
+    pair, _ = compare.standing_in(feature, variant.key, loaded)
+    return VariantSection(
+        variant,
+        _label(feature, variant.key),
+        FRAMEWORK_LABELS[variant.framework],
+        tuple(
+            compare.variant_rows(feature, variant.key, shown[variant.framework], shown[variant.key])
+        ),
+        compare.equivalence(feature, pair["pytorch"], pair["tensorflow"]),
+    )
+
+
+def _claim(
+    feature: Feature,
+    claim: Claim,
+    rows: list[compare.Row],
+    equivalence: compare.Equivalence,
+    shown: dict[str, RunResult | None],
+) -> compare.ClaimCheck:
+    """A claim about the headline pair, or with the variant it names standing in."""
+    variant = next((v for v in feature.variants if v.id == claim.variant), None)
+    if variant is None:
+        return compare.check_claim(claim, rows, equivalence)
+    pair, keys = compare.standing_in(feature, variant.key, shown)
+    checked = compare.check_claim(
+        claim,
+        compare.rows(feature, pair, keys),
+        compare.equivalence(feature, pair["pytorch"], pair["tensorflow"]),
+    )
+    said = f"With the variant “{variant.label}” for {FRAMEWORK_LABELS[variant.framework]}: "
+    return replace(checked, evidence=said + checked.evidence)
+
+
+def _label(feature: Feature, key: str) -> str:
+    variant = feature.variant(key)
+    framework = FRAMEWORK_LABELS[feature.framework_of(key)]
+    return f"{framework}: {variant.label}" if variant else framework
 
 
 def _side(
     feature: Feature,
-    framework: str,
+    key: str,
     result: RunResult | None,
     last_ok: RunResult | None,
     machine: MachineResults,
 ) -> Side:
-    snippet = feature.snippets.get(framework)
+    snippet = feature.snippets.get(key)
+    framework = feature.framework_of(key)
     side = Side(
         framework,
-        FRAMEWORK_LABELS[framework],
+        _label(feature, key),
         snippet.code if snippet else "",
         result,
         last_ok,
         returned="",
+        variant=feature.variant(key),
     )
     source = result if result and result.ok else last_ok
     if source is None:
@@ -203,7 +265,12 @@ def _hardware_files(
 ) -> dict[str, bytes]:
     record = machine.latest_peaks
     points = tuple(
-        RooflinePoint(page.feature.title, page.path, side.framework, side.roofline)
+        RooflinePoint(
+            page.feature.title + (f" ({side.variant.label})" if side.variant else ""),
+            page.path,
+            side.framework,
+            side.roofline,
+        )
         for page in built
         for side in page.sides
         if side.roofline

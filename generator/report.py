@@ -20,9 +20,9 @@ STYLES = {
 
 def summary_table(outcomes: list[Outcome]) -> Table:
     table = Table(title="fieldguide run", show_lines=False)
-    for column in ("Feature", "Framework", "Status", "Steady median", "First call", "Note"):
+    for column in ("Feature", "Snippet", "Status", "Steady median", "First call", "Note"):
         table.add_column(column)
-    for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.framework)):
+    for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.key)):
         r = outcome.result
         steady = compare.summarize(compare.per_process(r, "steady"))
         first = compare.summarize(compare.per_process(r, "first_call"))
@@ -33,7 +33,8 @@ def summary_table(outcomes: list[Outcome]) -> Table:
                 note += f" → fix, then `fieldguide run {r.feature}`"
         table.add_row(
             r.feature,
-            FRAMEWORK_LABELS.get(r.framework, r.framework),
+            FRAMEWORK_LABELS.get(r.framework, r.framework)
+            + (f" ({r.variant})" if r.variant else ""),
             f"[{STYLES[r.status]}]{r.status.value}[/]",
             format_value(steady.median, "s") if steady else "—",
             format_value(first.median, "s") if first else "—",

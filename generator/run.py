@@ -113,7 +113,7 @@ def run_features(
         {
             fw
             for p in pending
-            for fw in p.stale
+            for fw in map(p.feature.framework_of, p.stale)
             if frameworks[fw].peaks and frameworks[fw].installed_version() is not None
         }
         if protocol.mode == Mode.DEFAULT
@@ -159,22 +159,25 @@ def _plan(
     frameworks: Mapping[str, Framework],
 ) -> Plan:
     plan = Plan(feature)
-    for framework in options.frameworks:
+    for snippet in feature.keys:
+        framework = feature.framework_of(snippet)
+        if framework not in options.frameworks:
+            continue
         key = cache_key(
             feature,
-            framework,
+            snippet,
             machine_id=store.machine_id,
             device=options.device,
             protocol=protocol,
             framework_version=frameworks[framework].installed_version(),
         )
-        plan.keys[framework] = key
+        plan.keys[snippet] = key
         # --force never reads the old file: it may be of another schema version.
-        previous = None if options.force else store.load(feature.id, framework)
+        previous = None if options.force else store.load(feature.id, snippet)
         if previous is not None and previous.cache_key == key and previous.status in REUSABLE:
             plan.cached.append(previous)
         else:
-            plan.stale.append(framework)
+            plan.stale.append(snippet)
     return plan
 
 
@@ -182,16 +185,17 @@ def _run_feature(
     plan: Plan, context: Context, progress: Progress, task: Any, overall: Any
 ) -> list[RunResult]:
     """Every stale snippet of one feature: declared statuses first, then the processes,
-    interleaved across frameworks. Returns the results in the plan's order."""
+    interleaved across snippets (so across frameworks). Returns the results in the plan's
+    order. Snippets are named by their key: the framework, or `<framework>_<variant>`."""
     feature, processes = plan.feature, context.protocol.processes
     done: dict[str, RunResult] = {}
     runnable = []
-    for framework in plan.stale:
-        status, message = _declared(feature, context.frameworks[framework])
+    for snippet in plan.stale:
+        status, message = _declared(feature, context.frameworks[feature.framework_of(snippet)])
         if status is None:
-            runnable.append(framework)
+            runnable.append(snippet)
         else:
-            done[framework] = _result(plan, framework, context.base, status, message)
+            done[snippet] = _result(plan, snippet, context.base, status, message)
     progress.advance(overall, len(done) * processes)
 
     with tempfile.TemporaryDirectory(prefix=f"fieldguide-{feature.id}-") as tmp:
@@ -203,8 +207,8 @@ def _run_feature(
                 f"{feature.inputs_path}: make_inputs() raised {type(exc).__name__}: "
                 f"{exc}. Run `python {feature.inputs_path}` to debug it."
             )
-            for framework in runnable:
-                done[framework] = _result(plan, framework, context.base, Status.FAILED, message)
+            for snippet in runnable:
+                done[snippet] = _result(plan, snippet, context.base, Status.FAILED, message)
             runnable = []
         reports: dict[str, list[tuple[SnippetReport, int]]] = {fw: [] for fw in runnable}
         failures: dict[str, SnippetReport] = {}
@@ -213,24 +217,22 @@ def _run_feature(
         for index in range(processes):
             # Alternate which framework goes first in each round.
             order = runnable if index % 2 == 0 else list(reversed(runnable))
-            for framework in order:
-                if framework not in failures:
-                    label = (
-                        f"{feature.id} · {context.frameworks[framework].label} · "
-                        f"process {index + 1}/{processes}"
-                    )
+            for snippet in order:
+                if snippet not in failures:
+                    label = f"{feature.id} · {snippet} · process {index + 1}/{processes}"
                     report, descendants = _run_child(
                         feature,
-                        context.frameworks[framework],
-                        workdir / f"{framework}-{index}",
+                        snippet,
+                        context.frameworks[feature.framework_of(snippet)],
+                        workdir / f"{snippet}-{index}",
                         inputs_path,
                         context,
                         functools.partial(_show_phase, progress, task, label),
                     )
                     if report.status == "ok":
-                        reports[framework].append((report, descendants))
+                        reports[snippet].append((report, descendants))
                     else:
-                        failures[framework] = report
+                        failures[snippet] = report
                 progress.advance(overall)
         runtime = {
             **context.base["runtime"],
@@ -239,11 +241,11 @@ def _run_feature(
             **watch.report(),
         }
     measured = {**context.base, "runtime": runtime}
-    for framework in runnable:
-        done[framework] = _measured_result(
-            plan, framework, measured, failures.get(framework), reports[framework], inputs_sha
+    for snippet in runnable:
+        done[snippet] = _measured_result(
+            plan, snippet, measured, failures.get(snippet), reports[snippet], inputs_sha
         )
-    return [done[fw] for fw in plan.stale]
+    return [done[key] for key in plan.stale]
 
 
 def _declared(feature: Feature, framework: Framework) -> tuple[Status | None, str]:
@@ -259,16 +261,25 @@ def _declared(feature: Feature, framework: Framework) -> tuple[Status | None, st
 
 
 def _result(
-    plan: Plan, framework: str, base: dict[str, Any], status: Status, message: str, **more: Any
+    plan: Plan, snippet: str, base: dict[str, Any], status: Status, message: str, **more: Any
 ) -> RunResult:
+    feature = plan.feature
+    variant = feature.variant(snippet)
     return RunResult(
-        plan.feature.id, framework, status, plan.keys[framework], message=message, **base, **more
+        feature.id,
+        feature.framework_of(snippet),
+        status,
+        plan.keys[snippet],
+        message=message,
+        variant=variant.id if variant else "",
+        **base,
+        **more,
     )
 
 
 def _measured_result(
     plan: Plan,
-    framework: str,
+    snippet: str,
     base: dict[str, Any],
     failure: SnippetReport | None,
     reports: list[tuple[SnippetReport, int]],
@@ -277,14 +288,14 @@ def _measured_result(
     if failure is not None:
         info = failure.framework_info
         return _result(
-            plan, framework, base, Status(failure.status), failure.message, framework_info=info
+            plan, snippet, base, Status(failure.status), failure.message, framework_info=info
         )
     first = reports[0][0]
     records = [ProcessRecord.from_measured(r.measured, d) for r, d in reports if r.measured]
     undeclared = _metric_problems(plan.feature, records[0].metrics)
     return _result(
         plan,
-        framework,
+        snippet,
         base,
         Status.FAILED if undeclared else Status.OK,
         undeclared,
@@ -351,6 +362,7 @@ def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict[s
 
 def _run_child(
     feature: Feature,
+    snippet: str,
     framework: Framework,
     workdir: Path,
     inputs_path: Path | None,
@@ -374,7 +386,7 @@ def _run_child(
             protocol.warmup_calls,
             protocol.warmup_s,
         ),
-        snippet_path=str(feature.snippet_path(framework.name).resolve()),
+        snippet_path=str(feature.snippet_path(snippet).resolve()),
         shared_dir=str((feature.directory.parent / "_shared").resolve()),
         inputs_path=str(inputs_path) if inputs_path else None,
         workdir=str(workdir),

@@ -1,10 +1,11 @@
 """Stage 3: the results store, which owns every file under results/, and the cache keys.
 
-Layout: results/<machine-id>/<feature-id>/<framework>.json, one RunResult each, and
+Layout: results/<machine-id>/<feature-id>/<snippet>.json, one RunResult each (<snippet> is the
+framework, or <framework>_<variant> for a variant's snippet), and
 results/<machine-id>/peaks/<run-id>.json, one PeakRecord per default-mode run. CUDA results live
 under <machine-id>-cuda. Schema-versioned, sorted keys, trailing newline, written atomically. A
 failed re-run never destroys a good result: the previous good one is kept beside it as
-<framework>.last-ok.json.
+<snippet>.last-ok.json.
 
 The comparison of the two sides is not stored: it is recomputed from the results, which hold
 the raw samples and outputs, so it can never disagree with them.
@@ -26,7 +27,6 @@ from typing import Any
 
 from .errors import FieldGuideError
 from .model import (
-    FRAMEWORKS,
     Feature,
     Machine,
     ProcessRecord,
@@ -61,27 +61,28 @@ class Store:
     def folder(self) -> Path:
         return self.root / self.machine_id
 
-    def path(self, feature_id: str, framework: str, suffix: str = "") -> Path:
-        return self.folder / feature_id / f"{framework}{suffix}.json"
+    def path(self, feature_id: str, key: str, suffix: str = "") -> Path:
+        """A snippet's result; `key` is its framework, or `<framework>_<variant>`."""
+        return self.folder / feature_id / f"{key}{suffix}.json"
 
-    def load(self, feature_id: str, framework: str) -> RunResult | None:
-        path = self.path(feature_id, framework)
+    def load(self, feature_id: str, key: str) -> RunResult | None:
+        path = self.path(feature_id, key)
         if not path.is_file():
             return None
         return decode(read_json(path, feature_id), path, feature_id)
 
-    def load_last_ok(self, feature_id: str, framework: str) -> RunResult | None:
-        path = self.path(feature_id, framework, ".last-ok")
+    def load_last_ok(self, feature_id: str, key: str) -> RunResult | None:
+        path = self.path(feature_id, key, ".last-ok")
         return decode(read_json(path, feature_id), path, feature_id) if path.is_file() else None
 
     def save(self, result: RunResult) -> Path:
-        path = self.path(result.feature, result.framework)
+        path = self.path(result.feature, result.key)
         try:
-            previous = self.load(result.feature, result.framework)
+            previous = self.load(result.feature, result.key)
         except FieldGuideError:  # unreadable or another schema: nothing worth keeping
             previous = None
         if previous is not None and previous.ok and not result.ok:
-            write_json(self.path(result.feature, result.framework, ".last-ok"), encode(previous))
+            write_json(self.path(result.feature, result.key, ".last-ok"), encode(previous))
         write_json(path, encode(result))
         return path
 
@@ -116,15 +117,15 @@ class Store:
         """Everything stored for these features on this machine, read once."""
         results, last_ok = {}, {}
         for feature in features:
-            for framework in FRAMEWORKS:
-                result = self.load(feature.id, framework)
+            for key in feature.keys:
+                result = self.load(feature.id, key)
                 if result is None:
                     continue
-                results[feature.id, framework] = result
+                results[feature.id, key] = result
                 if not result.ok:
-                    previous = self.load_last_ok(feature.id, framework)
+                    previous = self.load_last_ok(feature.id, key)
                     if previous is not None:
-                        last_ok[feature.id, framework] = previous
+                        last_ok[feature.id, key] = previous
         return MachineResults(self.machine_id, results, last_ok, self.load_all_peaks())
 
 
@@ -137,11 +138,11 @@ class MachineResults:
     last_ok: Mapping[tuple[str, str], RunResult] = field(default_factory=dict)
     peaks: Mapping[str, PeakRecord] = field(default_factory=dict)  # run id -> record
 
-    def result(self, feature_id: str, framework: str) -> RunResult | None:
-        return self.results.get((feature_id, framework))
+    def result(self, feature_id: str, key: str) -> RunResult | None:
+        return self.results.get((feature_id, key))
 
-    def last_good(self, feature_id: str, framework: str) -> RunResult | None:
-        return self.last_ok.get((feature_id, framework))
+    def last_good(self, feature_id: str, key: str) -> RunResult | None:
+        return self.last_ok.get((feature_id, key))
 
     @property
     def latest_peaks(self) -> PeakRecord | None:
@@ -178,7 +179,7 @@ def load_snapshot(results_dir: Path, features: list[Feature], strict: str = "") 
 
 def cache_key(
     feature: Feature,
-    framework: str,
+    key: str,
     *,
     machine_id: str,
     device: str,
@@ -187,8 +188,8 @@ def cache_key(
 ) -> str:
     """Everything that can change a result. A run re-executes a snippet only when this changes."""
     digest = hashlib.sha256()
-    snippet = feature.snippets.get(framework)
-    files = [feature.metadata_path, feature.snippet_path(framework), *CHILD_SOURCES]
+    snippet = feature.snippets.get(key)
+    files = [feature.metadata_path, feature.snippet_path(key), *CHILD_SOURCES]
     if feature.inputs_path.is_file():
         files.append(feature.inputs_path)
     if snippet is not None:

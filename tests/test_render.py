@@ -201,7 +201,7 @@ def test_declared_work_is_placed_against_the_runs_peaks(make_project, request):
     page = (project.generated / "core" / "fake.md").read_text()
     # 4 MFLOP in 4.08 ms = 0.98 GFLOP/s; bound min(100, 4 FLOP/byte * 10 GB/s) = 40 GFLOP/s.
     assert "| Achieved | 0.98 GFLOP/s | 0.49 GFLOP/s | " in page
-    assert "| Roofline bound (memory-bound) | 40 GFLOP/s | 40 GFLOP/s | " in page
+    assert "| Roofline bound | 40 GFLOP/s (memory-bound) | 40 GFLOP/s (memory-bound) | " in page
     assert "| Fraction of the roofline | 2.5% | 1.2% | " in page
     hardware = (project.generated / "hardware.md").read_text()
     assert "| GEMM fp32 (GFLOP/s) | 100.0 | 100.0 | 100.0 | 100.0 | " in hardware
@@ -266,7 +266,7 @@ def test_every_feature_is_placed_against_one_roof_for_the_machine(make_project):
     project = render_with_peaks(make_project, 4e8, peaks, scales=(2.0, 1.0))  # TF faster
     page = (project.generated / "core" / "fake.md").read_text()
     # 400 FLOP/byte is compute-bound: both against the machine's 100 GFLOP/s, not PyTorch's 50.
-    assert "| Roofline bound (compute-bound) | 100 GFLOP/s | 100 GFLOP/s | " in page
+    assert "| Roofline bound | 100 GFLOP/s (compute-bound) | 100 GFLOP/s (compute-bound) | " in page
     assert "| Fraction of the roofline | 49.0% | 98.0% | " in page
     hardware = (project.generated / "hardware.md").read_text()
     assert "GEMM fp32 100.0 GFLOP/s (with TensorFlow)" in hardware
