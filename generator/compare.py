@@ -25,6 +25,7 @@ from .model import (
     RunResult,
 )
 from .peaks import BOUNDING, PeakRecord
+from .text import format_value
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261125
@@ -146,7 +147,9 @@ class Ratio:
 
 @dataclass(frozen=True)
 class Compilation:
-    """A compiled path against its own eager baseline, in one framework."""
+    """A compiled path against its own eager baseline, in one framework. The speed-up and the
+    break-even have 95% intervals from resampling processes (each process's first call,
+    compiled and eager samples together) and the samples in them."""
 
     first_call: Summary  # tracing + compilation + the first execution
     compiled: Summary  # steady state, compiled
@@ -154,18 +157,76 @@ class Compilation:
     overhead_s: float  # first call minus one steady compiled call
     speedup: float  # eager / compiled, steady state
     breakeven_calls: float | None  # calls until compiling has paid off; None: it never does
+    speedup_ci: tuple[float, float] = (float("nan"), float("nan"))
+    # inf as the upper end: in more than 2.5% of resamples compiling never paid off.
+    breakeven_ci: tuple[float, float] = (float("nan"), float("nan"))
 
 
 def compilation(result: RunResult) -> Compilation | None:
-    first = summarize(per_process(result, "first_call"))
-    compiled = summarize(per_process(result, "steady"))
-    eager = summarize(per_process(result, "eager"))
+    groups = [per_process(result, q) for q in ("first_call", "steady", "eager")]
+    first, compiled, eager = (summarize(g) for g in groups)
     if first is None or compiled is None or eager is None:
         return None
     overhead = first.median - compiled.median
-    saving = eager.median - compiled.median
-    breakeven = max(overhead, 0.0) / saving if saving > 0 else None
-    return Compilation(first, compiled, eager, overhead, eager.median / compiled.median, breakeven)
+    breakeven = _breakeven(first.median, compiled.median, eager.median)
+    found = Compilation(first, compiled, eager, overhead, eager.median / compiled.median, breakeven)
+    if len({len(g) for g in groups}) != 1 or len(groups[0]) < MIN_VALUES_FOR_VERDICT:
+        return found  # processes missing a quantity, or too few: no interval
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    rows = rng.integers(0, len(groups[0]), size=(BOOTSTRAP_RESAMPLES, len(groups[0])))
+    f, c, e = (_bootstrap_medians(g, rng, rows) for g in groups)
+    speedups = e / c
+    even = np.array([_breakeven(*v) for v in zip(f, c, e, strict=True)], dtype=float)
+    even[np.isnan(even)] = np.inf
+    low, high = (float(x) for x in np.percentile(speedups, [2.5, 97.5]))
+    # "nearest": interpolating between two infinite resamples would give NaN.
+    first_even, last_even = (float(x) for x in np.percentile(even, [2.5, 97.5], method="nearest"))
+    return replace(found, speedup_ci=(low, high), breakeven_ci=(first_even, last_even))
+
+
+def _breakeven(first_call: float, compiled: float, eager: float) -> float | None:
+    """Calls until compiling has paid off: the compile overhead over the saving per call."""
+    saving = eager - compiled
+    return max(first_call - compiled, 0.0) / saving if saving > 0 else None
+
+
+# Two behaviours rather than one: at least this many processes, each cluster at least
+# BIMODAL_SHARE of them (and 2), the gap between the clusters at least BIMODAL_GAP times their
+# pooled spread and BIMODAL_EFFECT of the median (benchmarks/coverage.py: false alarms on one
+# behaviour, and detection of two).
+BIMODAL_MIN_PROCESSES = 6
+BIMODAL_SHARE = 0.15
+BIMODAL_GAP = 4.0
+BIMODAL_EFFECT = 0.10
+
+
+@dataclass(frozen=True)
+class Modes:
+    """Per-process medians that fall in two clusters: a median would average them away."""
+
+    low: float  # the median of the lower cluster's process medians
+    n_low: int
+    high: float
+    n_high: int
+
+
+def bimodal(groups: list[list[float]]) -> Modes | None:
+    """Two clusters of per-process medians separated by a clear gap, or None."""
+    medians = np.sort([float(np.median(g)) for g in groups if len(g)])
+    n = medians.size
+    if n < BIMODAL_MIN_PROCESSES or medians[n // 2] <= 0:
+        return None
+    smallest = max(2, math.ceil(BIMODAL_SHARE * n))
+    best = None
+    for k in range(smallest, n - smallest + 1):
+        low, high = medians[:k], medians[k:]
+        gap = high[0] - low[-1]
+        squares = float(((low - low.mean()) ** 2).sum() + ((high - high.mean()) ** 2).sum())
+        pooled = math.sqrt(squares / (n - 2))
+        if gap >= BIMODAL_EFFECT * medians[n // 2] and gap > BIMODAL_GAP * pooled:
+            if best is None or gap > best[0]:
+                best = (gap, Modes(float(np.median(low)), k, float(np.median(high)), n - k))
+    return best[1] if best else None
 
 
 @dataclass(frozen=True)
@@ -238,10 +299,15 @@ def ratio(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | 
         return Ratio(float("nan"), float("nan"), float("nan"), verdict)
     value = medians[0] / medians[1]
     rng = np.random.default_rng(BOOTSTRAP_SEED)
-    ratios = _bootstrap_medians(pytorch, rng) / _bootstrap_medians(tensorflow, rng)
+    # Processes of one round ran back to back (interleaved), so a slow spell of the machine hits
+    # both: with as many processes on each side, a round is resampled as a pair.
+    rows = None
+    if len(pytorch) == len(tensorflow):
+        rows = rng.integers(0, len(pytorch), size=(BOOTSTRAP_RESAMPLES, len(pytorch)))
+    ratios = _bootstrap_medians(pytorch, rng, rows) / _bootstrap_medians(tensorflow, rng, rows)
     low, high = (float(x) for x in np.percentile(ratios, [2.5, 97.5]))
     low90, high90 = (float(x) for x in np.percentile(ratios, [5, 95]))
-    floor = noise_floor(pytorch, tensorflow)
+    floor = noise_floor(pytorch, tensorflow, paired=rows is not None)
     if min(sum(map(len, pytorch)), sum(map(len, tensorflow))) < MIN_VALUES_FOR_VERDICT:
         verdict = Verdict.UNKNOWN
     elif (value > 0 and abs(np.log(value)) <= np.log1p(floor)) or low <= 1 <= high:
@@ -259,10 +325,21 @@ def equivalent(ratio: Ratio, margin: float) -> bool | None:
     return 1 / (1 + margin) <= ratio.ci90_low and ratio.ci90_high <= 1 + margin
 
 
-def noise_floor(*sides: list[list[float]]) -> float:
-    """The smallest relative difference worth calling one, given how much processes differ."""
-    k = NOISE_FLOOR_K if min(len(groups) for groups in sides) < MANY_PROCESSES else 1.0
-    return max(MIN_EFFECT, k * max(_process_cv(groups) for groups in sides))
+def noise_floor(
+    pytorch: list[list[float]], tensorflow: list[list[float]], paired: bool = False
+) -> float:
+    """The smallest relative difference worth calling one, given how much processes differ.
+    Paired by round (and with enough rounds), it is the spread of the per-round ratio over
+    sqrt(2), which equals one side's spread when the rounds share nothing, and shrinks when a
+    slow spell hits both processes of a round."""
+    n = min(len(pytorch), len(tensorflow))
+    k = NOISE_FLOOR_K if n < MANY_PROCESSES else 1.0
+    if paired and n >= MANY_PROCESSES:  # with fewer rounds their spread is too rough
+        rounds = [np.median(a) / np.median(b) for a, b in zip(pytorch, tensorflow, strict=True)]
+        spread = _process_cv([[float(r)] for r in rounds]) / math.sqrt(2)
+    else:
+        spread = max(_process_cv(pytorch), _process_cv(tensorflow))
+    return max(MIN_EFFECT, k * spread)
 
 
 def _process_cv(groups: list[list[float]]) -> float:
@@ -298,6 +375,14 @@ def noise_marks(result: RunResult) -> list[str]:
         if spread >= NOISY:
             word = "unstable" if spread >= UNSTABLE else "noisy"
             marks.append(f"{word}: steady-state IQR is {spread:.0%} of the median")
+    for quantity, what in (("steady", "steady state"), ("eager", "eager baseline")):
+        modes = bimodal(per_process(result, quantity))
+        if modes:
+            marks.append(
+                f"bimodal {what}: {modes.n_low} processes near {format_value(modes.low, 's')}, "
+                f"{modes.n_high} near {format_value(modes.high, 's')}; its median sits between "
+                "two behaviours"
+            )
     other = result.runtime.get("other_cpu_cores")
     if other is not None and other > BUSY_CORES:
         marks.append(f"busy machine: other processes used {other:.2f} cores on average")
@@ -307,20 +392,25 @@ def noise_marks(result: RunResult) -> list[str]:
     return marks
 
 
-def _bootstrap_medians(groups: list[list[float]], rng: np.random.Generator) -> np.ndarray:
+def _bootstrap_medians(
+    groups: list[list[float]], rng: np.random.Generator, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Medians of hierarchical resamples: processes with replacement (`rows`, resamples x
+    processes, when given: the same processes for several quantities), then values in each."""
     arrays = [np.asarray(g, dtype=float) for g in groups]
+    if rows is None:
+        rows = rng.integers(0, len(arrays), size=(BOOTSTRAP_RESAMPLES, len(arrays)))
     if all(a.size == arrays[0].size for a in arrays) and arrays[0].size > 0:
         table = np.stack(arrays)  # processes x values
-        n_proc, n_val = table.shape
-        rows = rng.integers(0, n_proc, size=(BOOTSTRAP_RESAMPLES, n_proc))
-        cols = rng.integers(0, n_val, size=(BOOTSTRAP_RESAMPLES, n_proc, n_val))
+        n_val = table.shape[1]
+        cols = rng.integers(0, n_val, size=(*rows.shape, n_val))
         picked = table[rows[:, :, None], cols]
         medians: np.ndarray = np.median(picked.reshape(BOOTSTRAP_RESAMPLES, -1), axis=1)
         return medians
     medians = np.empty(BOOTSTRAP_RESAMPLES)
-    for i in range(BOOTSTRAP_RESAMPLES):
-        chosen = [arrays[j] for j in rng.integers(0, len(arrays), size=len(arrays))]
-        medians[i] = np.median(np.concatenate([rng.choice(a, size=a.size) for a in chosen]))
+    for i, chosen in enumerate(rows):
+        picked = [rng.choice(arrays[j], size=arrays[j].size) for j in chosen]
+        medians[i] = np.median(np.concatenate(picked))
     return medians
 
 

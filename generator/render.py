@@ -118,7 +118,7 @@ def environment() -> Environment:
     env.filters.update(
         value=format_value, fence=fence, ratio=format_ratio, cell=table_cell, link_text=link_text
     )
-    env.globals["labels"] = FRAMEWORK_LABELS
+    env.globals.update(labels=FRAMEWORK_LABELS, inf=float("inf"))
     return env
 
 

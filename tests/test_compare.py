@@ -255,3 +255,87 @@ def test_same_is_shown_only_by_an_equivalence_test_against_a_margin():
     assert claim_on(*same, margin=0.001) == "not shown"
     twice = simulated_side(rng, 1e-3, 0.01, 0.02), simulated_side(rng, 2e-3, 0.01, 0.02)
     assert claim_on(*twice, margin=0.10) == "contradicted"
+
+
+def test_rounds_are_paired_so_a_slow_spell_shared_by_both_sides_does_not_hide_a_difference():
+    """10% apart, with a 15% slow-spell offset per round shared by both processes of the round:
+    paired by round the difference is found; with the pairing broken it drowns in the drift."""
+    rng = np.random.default_rng(11)
+    drift = rng.normal(1.0, 0.15, 20)
+    a = [list(1e-3 * d * rng.normal(1.0, 0.01, 3)) for d in drift]
+    b = [list(1.1e-3 * d * rng.normal(1.0, 0.01, 3)) for d in drift]
+    paired = ratio(a, b)
+    assert paired.verdict == "pytorch"
+    assert paired.ci_high < 1 and paired.noise_floor < 0.05
+    shuffled = ratio(a, [b[i] for i in rng.permutation(20)])
+    assert shuffled.verdict == "same"
+
+
+def eager_and_compiled(compiled: list[float], eager: list[float], first: float) -> RunResult:
+    processes = tuple(
+        ProcessRecord(
+            import_s=1.0,
+            setup_s=0.1,
+            first_call_s=first * (1 + 0.01 * i),
+            warmup_calls=3,
+            loops=1,
+            samples=tuple(c * (1 + 0.01 * j) for j in range(3)),
+            peak_rss_bytes=1,
+            children_peak_rss_bytes=0,
+            gpu_peak_bytes=None,
+            metrics={},
+            eager_loops=1,
+            eager_samples=tuple(e * (1 + 0.01 * j) for j in range(3)),
+        )
+        for i, (c, e) in enumerate(zip(compiled, eager, strict=True))
+    )
+    return RunResult(**{**result(1.0).__dict__, "processes": processes})
+
+
+def test_the_compile_speed_up_and_break_even_have_intervals():
+    from generator.compare import compilation
+
+    rng = np.random.default_rng(5)
+    compiled = list(1e-3 * rng.normal(1.0, 0.03, 20))
+    stats = compilation(eager_and_compiled(compiled, [2 * c for c in compiled], 0.1))
+    low, high = stats.speedup_ci
+    assert low <= stats.speedup <= high and 1.9 < low and high < 2.1
+    low, high = stats.breakeven_ci
+    assert low <= stats.breakeven_calls <= high < math.inf
+
+
+def test_a_speed_up_within_noise_says_compiling_may_never_pay_off():
+    """PyTorch eager per-process medians of 2.75, 2.81 and 1.72 ms against a steady 2.5 ms
+    compiled path: the point estimate pays off after some calls, the interval says maybe never."""
+    from generator.compare import compilation
+
+    eager = [2.75e-3, 2.81e-3, 1.72e-3] * 4
+    stats = compilation(eager_and_compiled([2.5e-3] * 12, eager, 0.1))
+    assert stats.breakeven_calls is not None
+    assert stats.breakeven_ci[1] == math.inf
+
+
+def test_two_behaviours_across_processes_are_marked_not_averaged_away():
+    from generator.compare import bimodal
+
+    fast = [[1.72e-3] * 3 for _ in range(7)]
+    slow = [[2.78e-3 * (1 + 0.005 * i)] * 3 for i in range(13)]
+    modes = bimodal(fast + slow)
+    assert (modes.n_low, modes.n_high) == (7, 13)
+    assert modes.low == pytest.approx(1.72e-3) and modes.high == pytest.approx(2.86e-3, rel=0.01)
+    marks = noise_marks(with_samples(fast + slow))
+    assert marks[0] == "unstable: steady-state IQR is 41% of the median"
+    assert marks[1] == (
+        "bimodal steady state: 7 processes near 1.72 ms, 13 near 2.86 ms; its median sits "
+        "between two behaviours"
+    )
+
+
+def test_one_behaviour_with_process_noise_is_not_called_two():
+    from generator.compare import bimodal
+
+    rng = np.random.default_rng(6)
+    for _ in range(50):
+        groups = [list(1e-3 * rng.normal(1.0, 0.05) * rng.normal(1.0, 0.02, 3)) for _ in range(20)]
+        assert bimodal(groups) is None
+    assert bimodal([[1.0], [1.0], [2.0], [2.0], [2.0]]) is None  # too few processes to tell

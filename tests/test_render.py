@@ -105,7 +105,7 @@ def test_page_shows_numbers_verdict_and_both_tabs(rendered_project):
     assert '=== "PyTorch"' in page and '=== "TensorFlow"' in page
     assert '!!! success "Same result? Yes"' in page
     assert "| Steady state, per call | 4.08 ms [4.04 ms – 4.12 ms]" in page
-    assert "| 0.50 (0.49–0.51) | PyTorch better |" in page
+    assert "| 0.50 (0.49–0.50) | PyTorch better |" in page
     assert "Measured on `test-machine`: Test CPU (AVX2), 2 physical / 4 logical cores" in page
 
 
