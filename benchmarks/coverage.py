@@ -167,7 +167,7 @@ def bimodality(trials: int, between: float, share: float) -> float:
     fired = 0
     for _ in range(trials):
         groups = side(rng, 1.0, between, 20, 3)
-        slow = int(round(share * 20))
+        slow = round(share * 20)
         groups = [[1.6 * v for v in g] for g in groups[:slow]] + groups[slow:]
         fired += compare.bimodal(groups) is not None
     return fired / trials

@@ -16,7 +16,7 @@ def test_feature_page_tabs_switch_code_and_persist(page, site):
     assert tensorflow_code.is_visible() and not pytorch_code.is_visible()
     # content.tabs.link: the choice follows the reader to the next page.
     page.goto(f"{site.url}/features/training/training-loop/")
-    assert page.get_by_text("model.fit(").first.is_visible()
+    assert page.get_by_text("optimizer.apply_gradients(").first.is_visible()
     assert page.errors == []
 
 
