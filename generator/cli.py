@@ -47,7 +47,9 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--threads",
         type=click.IntRange(min=1),
         default=None,
-        help="Intra-op threads for both frameworks. Default: physical cores.",
+        help="Intra-op threads for both frameworks. Default: physical cores. Results at another "
+        "count are stored beside the default ones (results/<machine-id>-threads<N>/) and the "
+        "feature pages show where their verdicts differ.",
     )
     @functools.wraps(func)
     def wrapper(

@@ -35,22 +35,23 @@ RULES_SOURCE = "docs/questionnaire.yml"  # how messages name the rules file
 def build(project: Project, options: RunOptions, console: Console) -> list[Outcome]:
     """Validate, run what is stale, render every page, then build the site with MkDocs."""
     features = discover(project.snippets)
-    results = _store(project.results, options.device)
+    results = _store(project.results, options.device, options.threads)
     outcomes = run_features(features, options, results, console)
-    key = results.machine_id
-    snapshot = store.load_snapshot(project.results, features, strict=key)
-    rules = _rules(project, features, snapshot, key)
-    files = rendering.pages(features, snapshot.machine(key), rules, project.root / CHART_CACHE)
-    rendering.sync(project.generated, files)
+    rendering.sync(project.generated, _pages(project, features, results.machine_id))
     build_site(project.root, project.site, template_cache=project.root / TEMPLATE_CACHE)
     return outcomes
 
 
 def run(
-    project: Project, feature_ids: list[str], options: RunOptions, console: Console
+    project: Project,
+    feature_ids: list[str],
+    options: RunOptions,
+    console: Console | None = None,
+    frameworks: Mapping[str, Framework] = INSTALLED,
 ) -> list[Outcome]:
     features = discover(project.snippets, feature_ids)
-    return run_features(features, options, _store(project.results, options.device), console)
+    results = _store(project.results, options.device, options.threads)
+    return run_features(features, options, results, console, frameworks)
 
 
 def render(project: Project, machine_id: str | None = None, device: str = "cpu") -> list[Path]:
@@ -58,10 +59,21 @@ def render(project: Project, machine_id: str | None = None, device: str = "cpu")
     `machine_id` may also name a results folder directly (e.g. <id>-cuda)."""
     features = discover(project.snippets)
     key = machine_id or store.results_key(current_machine().machine_id, device)
+    return rendering.sync(project.generated, _pages(project, features, key))
+
+
+def _pages(project: Project, features: list[Feature], key: str) -> dict[str, bytes]:
+    """Load the results snapshot and the rules, render the pages of results folder `key` (its
+    other thread counts beside it)."""
     snapshot = store.load_snapshot(project.results, features, strict=key)
     rules = _rules(project, features, snapshot, key)
-    files = rendering.pages(features, snapshot.machine(key), rules, project.root / CHART_CACHE)
-    return rendering.sync(project.generated, files)
+    return rendering.pages(
+        features,
+        snapshot.machine(key),
+        rules,
+        project.root / CHART_CACHE,
+        others=snapshot.other_threads(key),
+    )
 
 
 def _rules(
@@ -109,7 +121,7 @@ def check(
     if project.rules.is_file():
         # The rules cite features: validate against all of them, not just those checked now.
         questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
-    scratch = _store(project.root / CHECK_RESULTS, options.device)
+    scratch = _store(project.root / CHECK_RESULTS, options.device, options.threads)
     quick = RunOptions(
         options.frameworks, options.device, Mode.QUICK, options.force, options.threads
     )
@@ -152,5 +164,9 @@ def check(
     return outcomes, problems
 
 
-def _store(results_dir: Path, device: str) -> store.Store:
-    return store.Store(results_dir, store.results_key(current_machine().machine_id, device))
+def _store(results_dir: Path, device: str, threads: int = 0) -> store.Store:
+    """The store of this machine and device; results at a thread count other than the default
+    (the physical cores) go to a folder of their own."""
+    machine = current_machine()
+    other = threads if threads and threads != machine.physical_cores else 0
+    return store.Store(results_dir, store.results_key(machine.machine_id, device, other))

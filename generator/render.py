@@ -8,6 +8,7 @@ so rendering the same inputs twice leaves the tree byte-identical (and untouched
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,18 @@ class FeaturePage:
     stamp: str
     stamp_scope: str  # the settings every verdict on the page is limited to
     variants: tuple[VariantSection, ...] = ()
+    other_threads: tuple[OtherThreads, ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherThreads:
+    """The headline pair measured at another thread count on the same machine: the rows whose
+    verdict differs there, each beside the page's own."""
+
+    threads: int
+    here: int  # the page's own thread count
+    date: str
+    differing: tuple[tuple[compare.Row, compare.Row], ...]  # (this page's row, that setting's)
 
 
 @dataclass(frozen=True)
@@ -84,11 +97,14 @@ def pages(
     machine: MachineResults,
     rules: questionnaire.Rules | None,
     chart_cache: Path | None = None,
+    others: Sequence[MachineResults] = (),
 ) -> dict[str, bytes]:
     """Every generated file for one machine's results: feature pages and their charts, the
-    hardware page, the scoreboard, and the questionnaire when the project has rules."""
+    hardware page, the scoreboard, and the questionnaire when the project has rules. `others`
+    are the same machine's results at other thread counts: a feature page says where their
+    verdicts differ."""
     env = environment()
-    built = [_feature_page(f, machine) for f in features]
+    built = [_feature_page(f, machine, others) for f in features]
     files: dict[str, bytes] = {}
     for page in built:
         files[page.path] = env.get_template("pages/feature.md.j2").render(page=page).encode()
@@ -122,12 +138,24 @@ def environment() -> Environment:
     return env
 
 
-def _feature_page(feature: Feature, machine: MachineResults) -> FeaturePage:
+def _shown(
+    feature: Feature, machine: MachineResults
+) -> tuple[dict[str, RunResult | None], dict[str, RunResult | None], dict[str, RunResult | None]]:
+    """Per snippet key: the latest result, the last good one when the latest failed, and the
+    one the page shows (the last good one in place of a failure)."""
     keys = feature.keys
     loaded = {k: machine.result(feature.id, k) for k in keys}
     failed = {k for k, r in loaded.items() if r is not None and not r.ok}
     last_ok = {k: machine.last_good(feature.id, k) if k in failed else None for k in keys}
     shown = {k: last_ok[k] if k in failed else loaded[k] for k in keys}
+    return loaded, last_ok, shown
+
+
+def _feature_page(
+    feature: Feature, machine: MachineResults, others: Sequence[MachineResults] = ()
+) -> FeaturePage:
+    keys = feature.keys
+    loaded, last_ok, shown = _shown(feature, machine)
     sides = tuple(_side(feature, k, loaded[k], last_ok[k], machine) for k in keys)
     rows = tuple(compare.rows(feature, shown))
     equivalence = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
@@ -146,7 +174,34 @@ def _feature_page(feature: Feature, machine: MachineResults) -> FeaturePage:
         stamp=_stamp(measured),
         stamp_scope=_scope(measured),
         variants=tuple(_variant_section(feature, v, shown, loaded) for v in feature.variants),
+        other_threads=tuple(
+            o for o in (_other_threads(feature, rows, measured, m) for m in others) if o is not None
+        ),
     )
+
+
+def _other_threads(
+    feature: Feature,
+    rows: tuple[compare.Row, ...],
+    measured_here: list[RunResult],
+    other: MachineResults,
+) -> OtherThreads | None:
+    """What the same headline pair gave at another thread count; None when either side has
+    no good result there."""
+    shown = _shown(feature, other)[2]
+    measured = [r for r in (shown[fw] for fw in FRAMEWORKS) if r is not None and r.ok]
+    if len(measured) < len(FRAMEWORKS) or not measured_here:
+        return None
+    threads, here = measured[0].protocol.threads, measured_here[0].protocol.threads
+    if threads == here:
+        return None
+    ours = {r.quantity: (r, r.ratio.verdict) for r in rows if r.ratio is not None}
+    differing = tuple(
+        (ours[r.quantity][0], r)
+        for r in compare.rows(feature, shown)
+        if r.quantity in ours and r.ratio is not None and r.ratio.verdict != ours[r.quantity][1]
+    )
+    return OtherThreads(threads, here, measured[0].created[:10], differing)
 
 
 def _variant_section(

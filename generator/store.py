@@ -3,9 +3,9 @@
 Layout: results/<machine-id>/<feature-id>/<snippet>.json, one RunResult each (<snippet> is the
 framework, or <framework>_<variant> for a variant's snippet), and
 results/<machine-id>/peaks/<run-id>.json, one PeakRecord per default-mode run. CUDA results live
-under <machine-id>-cuda. Schema-versioned, sorted keys, trailing newline, written atomically. A
-failed re-run never destroys a good result: the previous good one is kept beside it as
-<snippet>.last-ok.json.
+under <machine-id>-cuda, results at a non-default thread count under <key>-threads<N>.
+Schema-versioned, sorted keys, trailing newline, written atomically. A failed re-run never
+destroys a good result: the previous good one is kept beside it as <snippet>.last-ok.json.
 
 The comparison of the two sides is not stored: it is recomputed from the results, which hold
 the raw samples and outputs, so it can never disagree with them.
@@ -42,12 +42,17 @@ SCHEMA_VERSION = 2
 CHILD_SOURCES = tuple(
     Path(__file__).with_name("child") / name for name in ("harness.py", "adapters.py", "records.py")
 )
+# <key>-threads<N>: results at a thread count other than the machine's default.
+THREADS_SUFFIX = "-threads"
 
 
-def results_key(machine_id: str, device: str) -> str:
+def results_key(machine_id: str, device: str, threads: int = 0) -> str:
     """The folder of one machine's results on one device: CPU results under the machine id,
-    CUDA results beside them under <machine-id>-cuda, so neither ever overwrites the other."""
-    return machine_id if device == "cpu" else f"{machine_id}-{device}"
+    CUDA results beside them under <machine-id>-cuda, so neither ever overwrites the other.
+    Results at a thread count other than the default (`threads`, 0 for the default) live
+    beside those as <key>-threads<N>: measuring the other setting never replaces a result."""
+    key = machine_id if device == "cpu" else f"{machine_id}-{device}"
+    return f"{key}{THREADS_SUFFIX}{threads}" if threads else key
 
 
 class Store:
@@ -157,6 +162,15 @@ class Snapshot:
 
     def machine(self, key: str) -> MachineResults:
         return self.machines.get(key) or MachineResults(key)
+
+    def other_threads(self, key: str) -> list[MachineResults]:
+        """The same machine and device measured at its other thread counts, in key order."""
+        base = key.split(THREADS_SUFFIX)[0]
+        return [
+            results
+            for other, results in self.machines.items()
+            if other != key and (other == base or other.startswith(base + THREADS_SUFFIX))
+        ]
 
 
 def load_snapshot(results_dir: Path, features: list[Feature], strict: str = "") -> Snapshot:
