@@ -18,6 +18,8 @@ Then, at the publication protocol (20 x 3):
               (compare.compilation) holds the true value
   bimodality  how often compare.bimodal calls one behaviour two (false alarms), and how often
               it finds two (a share of processes 1.6x slower)
+  runaway     one or two of a side's processes 30x slower: A/A false verdicts, and the power to
+              find a true 2x and 10% difference (the outlier rule keeps them out of the floor)
 
 Prints figures; asserts nothing.
 
@@ -173,6 +175,25 @@ def bimodality(trials: int, between: float, share: float) -> float:
     return fired / trials
 
 
+def runaway(trials: int, between: float, runaways: int) -> dict[str, float]:
+    """`runaways` of one side's 20 processes 30x slower (a 2-thread process whose second core
+    was taken): A/A false verdicts and the power to find a true 2x and 10% difference."""
+    rng = np.random.default_rng(20261206)
+    counts = {"false": 0, "power2x": 0, "power10": 0}
+    for _ in range(trials):
+        a = side(rng, 1.0, between, 20, 3)
+        a[:runaways] = [[30 * v for v in g] for g in a[:runaways]]
+        for factor, kind in ((1.0, "false"), (2.0, "power2x"), (1.10, "power10")):
+            r = compare.ratio(a, side(rng, factor, between, 20, 3))
+            assert r is not None
+            counts[kind] += (
+                r.verdict != compare.Verdict.SAME
+                if kind == "false"
+                else r.verdict == compare.Verdict.PYTORCH
+            )
+    return {k: v / trials for k, v in counts.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=300)
@@ -226,6 +247,16 @@ def main() -> None:
             f"10% of them {bimodality(args.trials, between, 0.1):.1%}",
             flush=True,
         )
+
+    print("\nRunaway processes (20 x 3): some of one side's processes 30x slower")
+    for runaways in (1, 2):
+        for between in BETWEEN_CVS:
+            r = runaway(args.trials, between, runaways)
+            print(
+                f"{runaways} runaway, between {between:>4.0%}: A/A false {r['false']:.1%}, "
+                f"power 2x {r['power2x']:.1%}, power 10% {r['power10']:.1%}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

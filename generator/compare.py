@@ -44,6 +44,16 @@ MANY_PROCESSES = 10
 # From this many rounds on, the noise floor is the spread of the per-round ratio (the rounds are
 # paired): at 10 rounds that rule called A/A pairs different 5-6% of the time, at 20 under 1%.
 PAIRED_ROUNDS = 20
+# A process whose median sits more than OUTLIER_MADS robust SDs (1.4826 x the MAD of the
+# per-process medians) from theirs is an outlier: on a 2-core VM, one 2-thread PyTorch process
+# whose second core was taken ran 33x slower than the other 19. It is marked, kept in the median
+# and its interval (the median barely moves), and left out of the spread that sets the noise
+# floor, which that one process had raised to 188% and turned a 2.8x difference into "no
+# measurable difference". With fewer than OUTLIER_MIN processes nothing is called an outlier,
+# and more than OUTLIER_SHARE of them are not outliers but a second behaviour (see bimodal).
+OUTLIER_MADS = 5.0
+OUTLIER_MIN = 6
+OUTLIER_SHARE = 0.10
 # Spread marks on a result: IQR / median of the steady-state samples (torch.utils.benchmark's).
 NOISY, UNSTABLE = 0.10, 0.25
 # Other processes using more than this many cores on average during a run mark it busy.
@@ -163,6 +173,25 @@ class Compilation:
     speedup_ci: tuple[float, float] = (float("nan"), float("nan"))
     # inf as the upper end: in more than 2.5% of resamples compiling never paid off.
     breakeven_ci: tuple[float, float] = (float("nan"), float("nan"))
+
+    def describe_speedup(self) -> str:
+        """E.g. "2.40× (2.23–2.56)"; an interval that holds 1 is said in words."""
+        low, high = self.speedup_ci
+        if math.isnan(low):
+            return f"{self.speedup:.2f}×"
+        said = f"{self.speedup:.2f}× ({low:.2f}–{high:.2f})"
+        return said + (": no measurable speed-up" if low <= 1 <= high else "")
+
+    def describe_breakeven(self) -> str:
+        """E.g. "25 calls (24–30)"; no point estimate when compiling may never pay off."""
+        low, high = self.breakeven_ci
+        if self.breakeven_calls is None:
+            return "never (not faster)"
+        if math.isnan(low):
+            return f"{self.breakeven_calls:.0f} calls"
+        if math.isinf(high):
+            return f"not measurable: from {low:.0f} calls to never (95% CI)"
+        return f"{self.breakeven_calls:.0f} calls ({low:.0f}–{high:.0f})"
 
 
 def compilation(result: RunResult) -> Compilation | None:
@@ -345,10 +374,23 @@ def noise_floor(
     return max(MIN_EFFECT, k * spread)
 
 
+def outliers(medians: np.ndarray) -> np.ndarray:
+    """Which per-process medians are outliers (a boolean mask): see OUTLIER_MADS."""
+    if medians.size < OUTLIER_MIN:
+        return np.zeros(medians.shape, dtype=bool)
+    center = np.median(medians)
+    robust_sd = 1.4826 * np.median(np.abs(medians - center))
+    far: np.ndarray = np.abs(medians - center) > OUTLIER_MADS * robust_sd
+    if robust_sd <= 0 or far.sum() > OUTLIER_SHARE * medians.size:
+        return np.zeros(medians.shape, dtype=bool)
+    return far
+
+
 def _process_cv(groups: list[list[float]]) -> float:
-    """Coefficient of variation between per-process medians; with one process, the spread
-    inside it stands in (IQR / 1.349 estimates the standard deviation)."""
+    """Coefficient of variation between per-process medians, outliers left out; with one
+    process, the spread inside it stands in (IQR / 1.349 estimates the standard deviation)."""
     medians = np.array([np.median(g) for g in groups if len(g)], dtype=float)
+    medians = medians[~outliers(medians)]
     if medians.size >= 2 and medians.mean() > 0:
         return float(medians.std(ddof=1) / medians.mean())
     values = np.asarray(groups[0], dtype=float) if groups else np.array([])
@@ -379,6 +421,17 @@ def noise_marks(result: RunResult) -> list[str]:
             word = "unstable" if spread >= UNSTABLE else "noisy"
             marks.append(f"{word}: steady-state IQR is {spread:.0%} of the median")
     for quantity, what in (("steady", "steady state"), ("eager", "eager baseline")):
+        medians = np.array([np.median(g) for g in per_process(result, quantity)], dtype=float)
+        odd = outliers(medians)
+        if odd.any():
+            others = float(np.median(medians[~odd]))
+            worst = max(medians[odd], key=lambda v: abs(math.log(v / others)))
+            marks.append(
+                f"outlier process in the {what}: {odd.sum()} of {medians.size} processes "
+                f"at up to {format_value(float(worst), 's')}, {worst / others:.2g}× the others' "
+                f"median of {format_value(others, 's')}; kept in the median, left out of the "
+                "noise floor"
+            )
         modes = bimodal(per_process(result, quantity))
         if modes:
             marks.append(

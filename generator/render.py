@@ -134,7 +134,7 @@ def environment() -> Environment:
     env.filters.update(
         value=format_value, fence=fence, ratio=format_ratio, cell=table_cell, link_text=link_text
     )
-    env.globals.update(labels=FRAMEWORK_LABELS, inf=float("inf"))
+    env.globals.update(labels=FRAMEWORK_LABELS)
     return env
 
 
@@ -159,8 +159,14 @@ def _feature_page(
     sides = tuple(_side(feature, k, loaded[k], last_ok[k], machine) for k in keys)
     rows = tuple(compare.rows(feature, shown))
     equivalence = compare.equivalence(feature, loaded["pytorch"], loaded["tensorflow"])
-    claims = tuple(_claim(feature, c, list(rows), equivalence, shown) for c in feature.claims)
     measured = [r for r in shown.values() if r is not None and r.ok]
+    other_threads = tuple(
+        o for o in (_other_threads(feature, rows, measured, m) for m in others) if o is not None
+    )
+    claims = tuple(
+        _at_other_threads(_claim(feature, c, list(rows), equivalence, shown), c, other_threads)
+        for c in feature.claims
+    )
     charted = any(r.quantity == "steady" and (r.pytorch or r.tensorflow) for r in rows)
     return FeaturePage(
         feature=feature,
@@ -174,10 +180,28 @@ def _feature_page(
         stamp=_stamp(measured),
         stamp_scope=_scope(measured),
         variants=tuple(_variant_section(feature, v, shown, loaded) for v in feature.variants),
-        other_threads=tuple(
-            o for o in (_other_threads(feature, rows, measured, m) for m in others) if o is not None
-        ),
+        other_threads=other_threads,
     )
+
+
+def _at_other_threads(
+    check: compare.ClaimCheck, claim: Claim, others: tuple[OtherThreads, ...]
+) -> compare.ClaimCheck:
+    """A claim about the headline pair whose measurement reads differently at another thread
+    count says so in its evidence: its verdict holds at the page's setting only."""
+    if claim.variant is not None:
+        return check
+    unrelated = compare.Equivalence(compare.Agreement.NOT_COMPARED, "")  # timed rows only
+    notes = []
+    for other in others:
+        for _, there in other.differing:
+            at = compare.check_claim(claim, [there], unrelated)
+            if there.quantity == claim.quantity and at.verdict != check.verdict:
+                plural = "s" if other.threads != 1 else ""
+                notes.append(
+                    f" At {other.threads} intra-op thread{plural} it is {at.verdict}: {at.evidence}"
+                )
+    return replace(check, evidence=check.evidence + "".join(notes)) if notes else check
 
 
 def _other_threads(

@@ -300,8 +300,10 @@ def test_the_compile_speed_up_and_break_even_have_intervals():
     stats = compilation(eager_and_compiled(compiled, [2 * c for c in compiled], 0.1))
     low, high = stats.speedup_ci
     assert low <= stats.speedup <= high and low > 1.9 and high < 2.1
+    assert stats.describe_speedup() == f"{stats.speedup:.2f}× ({low:.2f}–{high:.2f})"
     low, high = stats.breakeven_ci
     assert low <= stats.breakeven_calls <= high < math.inf
+    assert stats.describe_breakeven() == f"{stats.breakeven_calls:.0f} calls ({low:.0f}–{high:.0f})"
 
 
 def test_a_speed_up_within_noise_says_compiling_may_never_pay_off():
@@ -313,6 +315,10 @@ def test_a_speed_up_within_noise_says_compiling_may_never_pay_off():
     stats = compilation(eager_and_compiled([2.5e-3] * 12, eager, 0.1))
     assert stats.breakeven_calls is not None
     assert stats.breakeven_ci[1] == math.inf
+    # The page shows no point estimate then, and says the speed-up is not measurable.
+    assert stats.describe_breakeven().startswith("not measurable: from ")
+    assert stats.describe_breakeven().endswith(" calls to never (95% CI)")
+    assert stats.describe_speedup().endswith(": no measurable speed-up")
 
 
 def test_two_behaviours_across_processes_are_marked_not_averaged_away():
@@ -339,3 +345,32 @@ def test_one_behaviour_with_process_noise_is_not_called_two():
         groups = [list(1e-3 * rng.normal(1.0, 0.05) * rng.normal(1.0, 0.02, 3)) for _ in range(20)]
         assert bimodal(groups) is None
     assert bimodal([[1.0], [1.0], [2.0], [2.0], [2.0]]) is None  # too few processes to tell
+
+
+def test_one_runaway_process_does_not_erase_a_clear_difference():
+    """Measured: one 2-thread process of 20 ran 33x slower; its spread set the noise floor to
+    188% and a 2.8x difference read "no measurable difference"."""
+    rng = np.random.default_rng(8)
+    pytorch = simulated_side(rng, 1.6e-3, 0.02, 0.02, processes=20)
+    tensorflow = simulated_side(rng, 4.6e-3, 0.05, 0.05, processes=20)
+    pytorch[-1] = [53.9e-3] * 3
+    compared = ratio(pytorch, tensorflow)
+    assert compared.verdict == "pytorch" and compared.noise_floor < 0.2
+    (mark,) = [m for m in noise_marks(with_samples(pytorch)) if m.startswith("outlier")]
+    assert mark.startswith(
+        "outlier process in the steady state: 1 of 20 processes at up to 53.9 ms"
+    )
+    assert "kept in the median, left out of the noise floor" in mark
+
+
+def test_a_quarter_of_the_processes_is_a_second_behaviour_not_outliers():
+    from generator.compare import outliers
+
+    rng = np.random.default_rng(9)
+    medians = rng.normal(1.0, 0.02, 20)
+    assert not outliers(medians).any()  # ordinary spread
+    medians[:2] = 2.0
+    assert outliers(medians).sum() == 2
+    medians[:5] = 2.0  # 25%: too many to set aside
+    assert not outliers(medians).any()
+    assert not outliers(np.array([1.0, 1.0, 5.0])).any()  # too few processes to tell

@@ -10,7 +10,7 @@ from generator.environment import current_machine
 from generator.model import Protocol
 from generator.run import RunOptions
 
-from .conftest import feature_files, recorded
+from .conftest import FEATURE_YML, feature_files, recorded
 from .fakes import FAKES
 from .test_run import results_of
 
@@ -33,8 +33,13 @@ def at_threads(framework: str, scale: float, threads: int):
     return replace(result, protocol=Protocol.for_mode("default", threads))
 
 
+CLAIM = "  - text: PyTorch is faster.\n    quantity: steady\n    expect: pytorch\n"
+
+
 def page_with_one_thread_results(make_project, tensorflow_scale: float) -> str:
-    project = make_project({**feature_files(), "docs/index.md": "# Home\n"})
+    """The feature page, then the scoreboard."""
+    yml = FEATURE_YML.format(id="fake").replace("tags:", CLAIM + "tags:")
+    project = make_project({**feature_files(**{"feature.yml": yml}), "docs/index.md": "# Home\n"})
     default = store.Store(project.results, "test-machine")
     default.save(recorded("pytorch", 1.0))
     default.save(recorded("tensorflow", 2.0))
@@ -42,7 +47,8 @@ def page_with_one_thread_results(make_project, tensorflow_scale: float) -> str:
     one.save(at_threads("pytorch", 1.0, 1))
     one.save(at_threads("tensorflow", tensorflow_scale, 1))
     commands.render(project, "test-machine")
-    return (project.generated / "core" / "fake.md").read_text()
+    scoreboard = (project.generated / "_scoreboard.md").read_text()
+    return (project.generated / "core" / "fake.md").read_text() + scoreboard
 
 
 def test_the_page_shows_the_verdicts_that_differ_at_another_thread_count(make_project):
@@ -55,6 +61,11 @@ def test_the_page_shows_the_verdicts_that_differ_at_another_thread_count(make_pr
     steady = next(line for line in section.splitlines() if line.startswith("| Steady state"))
     assert steady.endswith("| no measurable difference |") or steady.endswith("| equal |")
     assert "| PyTorch better |" in steady
+    # A claim the page supports says where the other setting reads differently.
+    claim = next(line for line in page.splitlines() if line.startswith("| PyTorch is faster."))
+    assert "**supported** | Steady state, per call: PyTorch/TensorFlow = 0.50" in claim
+    assert "At 1 intra-op thread it is no measurable difference: Steady state" in claim
+    assert "<small>PyTorch better; at 1 thread: no measurable difference</small>" in page
 
 
 def test_the_page_says_so_when_every_verdict_holds_at_the_other_thread_count(make_project):
@@ -62,3 +73,5 @@ def test_the_page_says_so_when_every_verdict_holds_at_the_other_thread_count(mak
     section = page.split("### At 1 intra-op thread\n", 1)[1].split("\n## ", 1)[0]
     assert "every verdict in the table above is the same there" in section
     assert "| Steady state" not in section
+    claim = next(line for line in page.splitlines() if line.startswith("| PyTorch is faster."))
+    assert "intra-op thread" not in claim
