@@ -70,7 +70,10 @@ QUANTITY_LABELS = {
     "import_rss": ("Memory after import (RSS)", "bytes"),
     "growth_rss": ("Memory the snippet adds (peak RSS − RSS after import)", "bytes"),
     "peak_rss": ("Peak memory (RSS)", "bytes"),
-    "children_peak_rss": ("Peak memory of worker processes (RSS)", "bytes"),
+    "children_peak_rss": (
+        "Peak memory of child processes (workers, compilers; summed RSS)",
+        "bytes",
+    ),
 }
 
 
