@@ -95,7 +95,9 @@ VARIANT = _VariantField(
             re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*$"),
         ),
         "framework": schema.Choice(FRAMEWORKS),
-        "label": schema.Text("a short label saying what this variant is (e.g. Keras Model.fit)"),
+        "label": schema.Text(
+            "a short label saying what this variant is (e.g. Keras Model.fit)", plain=True
+        ),
         "timed": schema.Text("one sentence on what one run() call of this variant does"),
     },
     "a mapping (id, framework, label, timed)",
@@ -160,7 +162,7 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
     return schema.Mapping(
         {
             "id": schema.Identifier("the folder name (lowercase words joined by '-')"),
-            "title": schema.Text("a non-empty title"),
+            "title": schema.Text("a non-empty title", plain=True),
             "section": schema.Choice(SECTIONS),
             "summary": schema.Text("a one-paragraph summary"),
             "timed": schema.Text("one sentence on what one timed run() call does"),

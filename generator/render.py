@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from . import charts, compare, peaks, questionnaire
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, RunResult, Variant
 from .store import MachineResults
-from .text import fence, format_ratio, format_value, link_text, table_cell
+from .text import fence, format_ratio, format_value, front_matter, link_text, quoted, table_cell
 
 SCOREBOARD = "_scoreboard.md"
 # The instruction sets named in a page's stamp (the full list is in the result files).
@@ -132,7 +132,13 @@ def environment() -> Environment:
         autoescape=False,
     )  # Markdown, not HTML: untrusted text goes through `fence`, `cell` or `link_text`
     env.filters.update(
-        value=format_value, fence=fence, ratio=format_ratio, cell=table_cell, link_text=link_text
+        value=format_value,
+        fence=fence,
+        ratio=format_ratio,
+        cell=table_cell,
+        link_text=link_text,
+        quoted=quoted,
+        front_matter=front_matter,
     )
     env.globals.update(labels=FRAMEWORK_LABELS)
     return env

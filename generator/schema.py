@@ -104,11 +104,59 @@ class Field:
         return INVALID if self.refused(value, key, checker) else self.convert(value)
 
 
+# What a text field may not hold, outside `code spans`: text fields land in Markdown, HTML,
+# front matter, the nav and JSON, so markup that could run script is refused where it is
+# written and no page has to trust it. Raw HTML: a tag, comment or declaration ("a < b" is
+# fine). A link or reference definition whose target has a scheme other than http(s)
+# (javascript:, data:). An attribute list, `{: onclick=... }`, which attr_list would apply.
+UNSAFE_MARKUP = (
+    (re.compile(r"<[A-Za-z/!?]"), "raw HTML"),
+    (
+        re.compile(
+            r"\]\(\s*<?\s*(?!https?://)[A-Za-z][A-Za-z0-9+.-]*:|\]:\s*(?!https?://)[A-Za-z][A-Za-z0-9+.-]*:"
+        ),
+        "a link that is not http(s)",
+    ),
+    (re.compile(r"\{\s*[:#.A-Za-z][^}]*\}"), "an attribute list ({...})"),
+)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CODE_SPAN = re.compile(r"`[^`]*`")
+
+
 class Text(Field):
-    """Non-empty text; runs of whitespace become single spaces."""
+    """Non-empty text without unsafe markup or control characters; runs of whitespace become
+    single spaces. The text may use inline Markdown, and anything inside a `code span` is shown
+    as code; `plain` text (a title or a label, which also land in the nav, tab titles and the
+    page's <title>) may not hold markup even there."""
+
+    def __init__(self, expected: str, *, plain: bool = False, **options: Any) -> None:
+        super().__init__(expected, **options)
+        self.plain = plain
+
+    def unsafe(self, value: str) -> str:
+        """What unsafe markup the text holds, in words; "" when none."""
+        checked = value if self.plain else CODE_SPAN.sub("", value)
+        return next((what for pattern, what in UNSAFE_MARKUP if pattern.search(checked)), "")
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, str) and bool(value.strip())
+        return (
+            isinstance(value, str)
+            and bool(value.strip())
+            and not self.unsafe(value)
+            and not CONTROL.search(value)
+        )
+
+    def hint_for(self, value: Any) -> str:
+        if isinstance(value, str) and self.unsafe(value):
+            inside = "" if self.plain else " (markup inside `backticks` is shown as code)"
+            return (
+                f"It holds {self.unsafe(value)}, which text fields may not: write plain text "
+                f"or inline Markdown with https links{inside}; a '<' followed by a space is "
+                "text."
+            )
+        if isinstance(value, str) and CONTROL.search(value):
+            return "Remove the control characters."
+        return self.hint
 
     def convert(self, value: Any) -> Any:
         return one_line(value)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Protocol
 
+import yaml
+
 
 class Interval(Protocol):
     """A ratio with its confidence interval (compare.Ratio is one)."""
@@ -71,6 +73,17 @@ def table_cell(text: object) -> str:
 def link_text(text: object) -> str:
     """Text made safe for the text of one Markdown link."""
     return re.sub(r"([\\`*_\[\]<|])", r"\\\1", " ".join(str(text).split()))
+
+
+def quoted(text: object) -> str:
+    """Text made safe inside a double-quoted Markdown title (a content tab's, an admonition's)."""
+    return link_text(text).replace('"', "&quot;")
+
+
+def front_matter(values: dict[str, object]) -> str:
+    """YAML front matter lines, written by the YAML serialiser (never by string formatting, so
+    a quote or a backslash in a title cannot break it)."""
+    return yaml.safe_dump(values, allow_unicode=True, sort_keys=False, width=1 << 30).rstrip("\n")
 
 
 def slug(text: str) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from generator import commands, mkdocs_hooks, render
 from generator.questionnaire import PAGE_FILE, files
 from generator.questionnaire.page import table_rows
+from generator.questionnaire.rules import RulesError
 
 from ..conftest import MACHINE_ID, feature_files
 from .conftest import RULES, loaded, measure, rules_of
@@ -72,15 +75,26 @@ def test_the_page_carries_the_rules_in_a_data_attribute_not_a_script(project):
 
 
 def test_untrusted_text_is_escaped_in_the_form_the_table_and_the_data(make_project):
-    hostile = '<img src=x onerror=alert(1)> "quoted" | pipe'
-    rules = RULES.replace("label: PyTorch code", f"label: '{hostile}'").replace(
-        "reason: You have PyTorch code.", f"reason: '{hostile}'"
+    # Markup that could run script is refused when the rules are read (tests/test_hostile.py);
+    # what gets through is still escaped wherever it lands.
+    tricky = 'a < b & "quoted" | pipe'
+    rules = RULES.replace("label: PyTorch code", f"label: '{tricky}'").replace(
+        "reason: You have PyTorch code.", f"reason: '{tricky}'"
     )
     project = make_project({**feature_files("fake"), "docs/questionnaire.yml": rules})
     page = page_of(project)
-    assert "<img" not in page
-    assert "&lt;img src=x onerror=alert(1)&gt; &#34;quoted&#34; | pipe</label>" in page
-    assert '| &lt;img src=x onerror=alert(1)> "quoted" \\| pipe |' in page
+    assert "a &lt; b &amp; &#34;quoted&#34; | pipe</label>" in page
+    assert '| a &lt; b & "quoted" \\| pipe |' in page
+
+
+def test_markup_in_the_rules_is_refused_with_the_key(make_project):
+    hostile = "<img src=x onerror=alert(1)>"
+    rules = RULES.replace("reason: You have PyTorch code.", f"reason: '{hostile}'")
+    project = make_project({**feature_files("fake"), "docs/questionnaire.yml": rules})
+    with pytest.raises(RulesError) as info:
+        page_of(project)
+    assert "key 'effects[0].reason': expected one sentence the reader sees" in str(info.value)
+    assert "It holds raw HTML" in str(info.value)
 
 
 def test_the_table_lists_each_effect_under_its_first_question_in_option_order(make_project):
