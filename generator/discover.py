@@ -189,7 +189,10 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
                 ("steady", "once"), "'steady' (default) or 'once'", required=False, default="steady"
             ),
             "timeout_s": schema.Number(
-                "a positive number of seconds", above=True, required=False, default=900.0
+                "a positive number of seconds", above=True, required=False, default=None
+            ),
+            "memory_limit_mib": schema.Number(
+                "a positive number of MiB", above=True, required=False, default=8192.0
             ),
             "work": WORK,
             "variants": schema.ListOf(
@@ -314,7 +317,8 @@ def _feature(
         metrics=tuple(values["metrics"]),
         unsupported={k: str(v) for k, v in unsupported.items()},
         measure=values["measure"],
-        timeout_s=float(values["timeout_s"]),
+        timeout_s=None if values["timeout_s"] is None else float(values["timeout_s"]),
+        memory_limit_mib=float(values["memory_limit_mib"]),
         work=Work(float(work["flops"]), float(work["bytes"])) if work else None,
         snippets=snippets,
         limits=tuple(values["limits"]),

@@ -1,5 +1,6 @@
-"""The parent side of every child process: one place that starts a child, enforces its timeout
-and kills its whole process group.
+"""The parent side of every child process: one place that starts a child, enforces its timeout,
+memory limit and output limit, and ends every process it started (its process group, and every
+descendant seen while it ran, which may have left the group).
 
 A child is `python -m generator.child.<entry> REQUEST.json`: it reads a typed request
 (`generator.child.records`), and writes its report to the path the request names. Its output
@@ -9,12 +10,14 @@ goes to a log file, of which the tail is kept for the message when it dies witho
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,16 @@ from .child import records
 LOG_TAIL_LINES = 30
 POLL_S = 0.1  # how often the progress display learns the child's phase
 GENERATOR_PARENT = Path(__file__).resolve().parent.parent
+# A child printing more than this is stopped: its output would become the result, the page and
+# the search index (50 MB of output once made a 114 MB page).
+LOG_LIMIT_BYTES = 64 * 2**20
+# After a child exits, its descendants get this long to exit on their own before they count as
+# left behind (a pool's workers notice their parent is gone).
+GRACE_S = 1.0
+# Every process of a run carries this variable (descendants inherit it), so that a later run can
+# find what an earlier one left behind when it was killed before it could clean up.
+RUN_MARKER = "FIELDGUIDE_RUN_PID"
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,12 @@ class Exited:
     # The most memory the child's own descendants held at once (their summed RSS), sampled
     # while it ran. Short-lived helpers (`uname -p` at import) are not workers and barely show.
     descendants_peak_rss_bytes: int = 0
+    # Processes still running after the child ended (and its grace period), each "pid (name)":
+    # they were killed, and the snippet fails for leaving them.
+    left_behind: tuple[str, ...] = ()
+    # The child and its descendants' RSS when they were stopped for exceeding the memory limit.
+    memory_exceeded_bytes: int | None = None
+    flooded: bool = False  # stopped for printing more than LOG_LIMIT_BYTES
 
 
 def child_env(threads: int, workdir: Path, extra: Mapping[str, str]) -> dict[str, str]:
@@ -52,6 +71,7 @@ def child_env(threads: int, workdir: Path, extra: Mapping[str, str]) -> dict[str
     env["PYTHONPATH"] = os.pathsep.join([str(GENERATOR_PARENT), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep
     )
+    env[RUN_MARKER] = str(os.getpid())
     env["TORCHINDUCTOR_CACHE_DIR"] = str(workdir / "inductor-cache")
     env["TRITON_CACHE_DIR"] = str(workdir / "triton-cache")
     env.update(extra)
@@ -70,14 +90,22 @@ def launch(
     env: dict[str, str],
     timeout_s: float,
     on_poll: Callable[[], None] = lambda: None,
+    memory_limit_bytes: int | None = None,
 ) -> Exited:
     """Run `generator.child.<entry>` on `request` in `workdir`; `request.report_path` is where
-    the child writes its report. `on_poll` is called while it runs (progress display)."""
+    the child writes its report. `on_poll` is called while it runs (progress display). The child
+    is stopped past `timeout_s`, past `memory_limit_bytes` (its RSS and its descendants'), or
+    when it prints more than LOG_LIMIT_BYTES; when it ends, every process it started ends too,
+    in its process group or not. SIGTERM and SIGHUP of this process end the child as Ctrl-C
+    does, then raise KeyboardInterrupt."""
     request_path = workdir / "request.json"
     records.write(request, request_path)
     log_path = workdir / "output.log"
-    timed_out = False
-    with open(log_path, "wb") as log:
+    timed_out = flooded = False
+    exceeded = None
+    become_subreaper()
+    seen: dict[int, psutil.Process] = {}  # every descendant observed, by pid
+    with open(log_path, "wb") as log, _signals_interrupt():
         proc = subprocess.Popen(
             [sys.executable, "-m", f"generator.child.{entry}", str(request_path)],
             cwd=workdir,
@@ -89,41 +117,155 @@ def launch(
         )  # its own process group, so its worker processes can be killed with it
         deadline = time.monotonic() + timeout_s
         descendants = 0
+        left: tuple[str, ...] = ()
         try:
             while True:
                 on_poll()
-                descendants = max(descendants, _descendants_rss(proc.pid))
-                left = deadline - time.monotonic()
+                own, workers = _memory(proc.pid, seen)
+                descendants = max(descendants, workers)
+                if memory_limit_bytes is not None and own + workers > memory_limit_bytes:
+                    exceeded = own + workers
+                    break
+                if log_path.stat().st_size > LOG_LIMIT_BYTES:
+                    flooded = True
+                    break
+                left_s = deadline - time.monotonic()
                 try:
-                    proc.wait(timeout=max(min(POLL_S, left), 0.001))
+                    proc.wait(timeout=max(min(POLL_S, left_s), 0.001))
                     break
                 except subprocess.TimeoutExpired:
-                    if left <= 0:
+                    if left_s <= 0:
                         timed_out = True
                         break
+            if proc.poll() is not None:  # ended on its own: did it leave anything running?
+                for orphan in _adopted(proc.pid):  # orphaned before a poll could see them
+                    seen.setdefault(orphan.pid, orphan)
+                flooded = log_path.stat().st_size > LOG_LIMIT_BYTES
+                left = _left_behind(seen, time.monotonic() + GRACE_S)
         finally:
             # On timeout, Ctrl-C (the child's own session does not get the terminal's SIGINT)
-            # and normal exit alike: no worker process outlives its child.
+            # and normal exit alike: no process outlives its child, in its group or not.
             _kill_group(proc)
+            _kill(list(seen.values()))
     report_path = Path(request.report_path)
     report = None
-    if not timed_out and report_path.is_file():
+    stopped = timed_out or flooded or exceeded is not None
+    if not stopped and report_path.is_file():
         report = records.read(report_type, report_path)
     returncode = None if timed_out else proc.returncode
-    return Exited(report, returncode, timed_out, _tail(log_path), descendants)
+    return Exited(
+        report, returncode, timed_out, _tail(log_path), descendants, left, exceeded, flooded
+    )
 
 
-def _descendants_rss(pid: int) -> int:
-    """The summed resident memory of every live descendant of `pid` (not `pid` itself)."""
-    total = 0
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt while a child runs, so that the `finally`
+    that ends the child runs for them as for Ctrl-C (signals can only be set in the main
+    thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        children = psutil.Process(pid).children(recursive=True)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _memory(pid: int, seen: dict[int, psutil.Process]) -> tuple[int, int]:
+    """The RSS of `pid` and the summed RSS of its live descendants, which join `seen`: those
+    in its tree, and those orphaned and handed to this process as their subreaper."""
+    try:
+        root = psutil.Process(pid)
+        own = root.memory_info().rss
+        children = root.children(recursive=True) + _adopted(pid)
     except psutil.Error:
-        return 0
+        return 0, 0
+    total = 0
     for child in children:
+        seen.setdefault(child.pid, child)
         with contextlib.suppress(psutil.Error):
             total += child.memory_info().rss
-    return total
+    return own, total
+
+
+def _adopted(pid: int) -> list[psutil.Process]:
+    """Processes of this run that were orphaned (a snippet double-forked, or started a process
+    in a session of its own and exited) and reparented to this process, with their children."""
+    adopted = []
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):
+            if child.pid != pid and child.environ().get(RUN_MARKER) == str(os.getpid()):
+                adopted += [child, *child.children(recursive=True)]
+    return adopted
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants are handed to this process instead of to init (Linux
+    PR_SET_CHILD_SUBREAPER), so none can escape by double-forking; elsewhere, a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Still running: the same process (psutil checks its start time), and not a zombie."""
+    try:
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
+
+
+def _left_behind(seen: dict[int, psutil.Process], until: float) -> tuple[str, ...]:
+    """Descendants still running at `until`, as "pid (name)"."""
+    while True:
+        alive = [p for p in seen.values() if _alive(p)]
+        if not alive or time.monotonic() >= until:
+            break
+        time.sleep(0.05)
+    named = []
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            named.append(f"{process.pid} ({process.name()})")
+    return tuple(named)
+
+
+def _kill(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        if _alive(process):
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+    psutil.wait_procs(processes, timeout=5)
+
+
+def leftovers_of_earlier_runs() -> list[psutil.Process]:
+    """Processes started by a run of this project whose fieldguide process is gone: what a run
+    killed with SIGKILL (which no handler sees) left running."""
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            marker = process.environ().get(RUN_MARKER)
+            if marker and marker.isdigit() and not psutil.pid_exists(int(marker)):
+                found.append(process)
+    return found
+
+
+def end_processes(processes: list[psutil.Process]) -> list[str]:
+    """Kill these processes; returns them as "pid (name)"."""
+    named = []
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            named.append(f"{process.pid} ({process.name()})")
+    _kill(processes)
+    return named
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -132,6 +274,10 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-def _tail(path: Path) -> str:
-    lines = path.read_text(encoding="utf-8", errors="replace").rstrip().splitlines()
-    return "\n".join(lines[-LOG_TAIL_LINES:]) or "(no output)"
+def _tail(path: Path, limit: int = 8192) -> str:
+    """The last lines of the log, at most `limit` characters (a flood has megabyte lines)."""
+    with open(path, "rb") as log:
+        log.seek(max(path.stat().st_size - 4 * limit, 0))
+        text = log.read().decode("utf-8", errors="replace")
+    tail = "\n".join(text.rstrip().splitlines()[-LOG_TAIL_LINES:])
+    return (tail if len(tail) <= limit else "…" + tail[-limit:]) or "(no output)"

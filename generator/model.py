@@ -251,7 +251,8 @@ class Feature:
     metrics: tuple[Metric, ...] = ()
     unsupported: dict[str, str] = field(default_factory=dict)  # framework -> reason
     measure: str = "steady"  # "steady": warm-up + samples; "once": only the first call
-    timeout_s: float = 900.0
+    timeout_s: float | None = None  # declared; None: DEFAULT_TIMEOUT_S of the mode
+    memory_limit_mib: float = 8192.0  # the child and its descendants together
     work: Work | None = None  # declared work of one run() call, for the roofline
     snippets: Mapping[str, Snippet] = field(default_factory=dict)  # snippet key -> snippet
     limits: tuple[str, ...] = ()  # what the comparison does not show, said on the page

@@ -12,10 +12,11 @@ import functools
 import hashlib
 import os
 import runpy
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from . import peaks
 from .child.records import Sampling, SnippetReport, SnippetRequest
 from .environment import current_machine, load_average
-from .launch import child_env, launch, thread_env
+from .launch import (
+    LOG_LIMIT_BYTES,
+    Exited,
+    child_env,
+    end_processes,
+    launch,
+    leftovers_of_earlier_runs,
+    thread_env,
+)
 from .model import (
     FRAMEWORKS,
     INSTALLED,
@@ -42,6 +51,11 @@ from .model import (
 )
 from .store import Store, cache_key
 
+# The time limit of a snippet process when its feature.yml declares none: quick mode is for
+# checks and CI, where a hang should not cost a quarter of an hour.
+DEFAULT_TIMEOUT_S: dict[str, float] = {Mode.DEFAULT: 900.0, Mode.QUICK: 180.0}
+# Printed output kept in a result (and shown on the page); the rest is cut, and says so.
+OUTPUT_TEXT_LIMIT = 64 * 2**10
 # A timeout may be the machine's fault, so a timed-out result is measured again next time.
 REUSABLE = (Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
 
@@ -120,6 +134,13 @@ def run_features(
         else ()
     )
     with store.exclusive(lambda: console.print(WAITING)), _progress(console) as progress:
+        # A run killed with SIGKILL cannot end its snippet; the next one does, before measuring.
+        ended = end_processes(leftovers_of_earlier_runs())
+        if ended:
+            console.print(
+                f"Ended {len(ended)} process(es) that an earlier run left running: "
+                f"{', '.join(ended)}. They would have disturbed the timings."
+            )
         total = sum(len(p.stale) * protocol.processes for p in pending)
         overall = progress.add_task("snippet processes", total=total)
         start = {fw: _peak_phase(fw, context, progress) for fw in suite}
@@ -302,8 +323,18 @@ def _measured_result(
         framework_info=first.framework_info,
         processes=tuple(records),
         output=first.output,
-        output_text=first.output_text,
+        output_text=_capped(first.output_text),
         inputs_sha256=inputs_sha,
+    )
+
+
+def _capped(text: str) -> str:
+    if len(text) <= OUTPUT_TEXT_LIMIT:
+        return text
+    cut = len(text) - OUTPUT_TEXT_LIMIT
+    return (
+        text[:OUTPUT_TEXT_LIMIT]
+        + f"\n[… {cut:,} more characters of output cut: kept the first {OUTPUT_TEXT_LIMIT:,}]"
     )
 
 
@@ -401,25 +432,76 @@ def _run_child(
             on_phase(phase.read_text(encoding="utf-8"))
 
     env = child_env(protocol.threads, workdir, framework.env)
-    exited = launch("harness", request, SnippetReport, workdir, env, feature.timeout_s, poll)
-    workers = exited.descendants_peak_rss_bytes
+    timeout_s = feature.timeout_s or DEFAULT_TIMEOUT_S[protocol.mode]
+    limit = int(feature.memory_limit_mib * 2**20)
+    exited = launch("harness", request, SnippetReport, workdir, env, timeout_s, poll, limit)
+    return _judge(feature, exited, timeout_s, _phase_of(workdir)), exited.descendants_peak_rss_bytes
+
+
+def _phase_of(workdir: Path) -> str:
+    """The phase the child last reported (import, load, setup, first call, steady state)."""
+    phase = workdir / "phase"
+    text = phase.read_text(encoding="utf-8").strip() if phase.is_file() else ""
+    return text.replace("_", " ") or "start-up"
+
+
+def _judge(feature: Feature, exited: Exited, timeout_s: float, phase: str) -> SnippetReport:
+    """The child's report, or the failure that replaces it: every way a child can be stopped
+    or misbehave, named, with the phase it happened in and what to do."""
+    yml = feature.metadata_path.name
+    declared = (
+        "timeout_s in " + yml if feature.timeout_s else "the default; set timeout_s in " + yml
+    )
     if exited.timed_out:
         return SnippetReport(
             "timeout",
-            "",
-            f"Killed after {feature.timeout_s:g} s (timeout_s in "
-            f"{feature.metadata_path.name}). Make run() faster, or raise "
-            "timeout_s if the work is meant to take this long.",
-        ), workers
-    if exited.report is None:
+            phase,
+            f"Killed after {timeout_s:g} s ({declared}) in {phase}. Make run() faster, or "
+            "raise timeout_s if the work is meant to take this long.",
+        )
+    if exited.memory_exceeded_bytes is not None:
         return SnippetReport(
             "failed",
-            "",
-            f"The child process exited with code {exited.returncode} before "
-            f"writing a result. Last output:\n{exited.log_tail}",
-        ), workers
+            phase,
+            f"Stopped in {phase}: the process and its children held "
+            f"{exited.memory_exceeded_bytes / 2**20:.0f} MiB, over the limit of "
+            f"{feature.memory_limit_mib:g} MiB (memory_limit_mib in {yml}). Use less memory, "
+            "or raise memory_limit_mib if the work needs it.",
+        )
+    if exited.flooded:
+        return SnippetReport(
+            "failed",
+            phase,
+            f"Stopped in {phase}: it printed more than {LOG_LIMIT_BYTES // 2**20} MiB. Print a "
+            "summary instead of the data.",
+        )
+    if exited.report is None:
+        code = exited.returncode
+        how = (
+            f"was killed by {signal.Signals(-code).name}"
+            if code is not None and code < 0 and -code in signal.Signals._value2member_map_
+            else f"exited with code {code}"
+        )
+        return SnippetReport(
+            "failed",
+            phase,
+            f"The child process {how} in {phase}, before writing a result. Last output:\n"
+            f"{exited.log_tail}",
+        )
     report: SnippetReport = exited.report
-    return report, workers
+    if exited.left_behind and report.status == "ok":
+        return replace(
+            report,
+            status="failed",
+            message=(
+                f"It left {len(exited.left_behind)} process(es) running after it ended: "
+                f"{', '.join(exited.left_behind[:5])}"
+                f"{' and more' if len(exited.left_behind) > 5 else ''}. They were killed. "
+                "A snippet must end every process it starts (join its workers, close its "
+                "pools), in its process group or not."
+            ),
+        )
+    return report
 
 
 def _write_inputs(feature: Feature, workdir: Path) -> tuple[Path | None, str]:

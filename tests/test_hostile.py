@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import psutil
 import pytest
 import yaml
+from rich.console import Console
 
 from generator import store
 from generator.commands import render
 from generator.discover import discover
 from generator.errors import ValidationError
+from generator.launch import RUN_MARKER
+from generator.model import Status
+from generator.run import DEFAULT_TIMEOUT_S, run_features
 
 from .conftest import FEATURE_YML, feature_files, recorded
+from .fakes import FAKES
+from .test_run import QUICK, results_of, run
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def problems_of(project) -> list[str]:
@@ -67,3 +82,145 @@ def test_a_title_with_quotes_and_backslashes_keeps_its_front_matter(make_project
     assert '# Say "hi" \\\\ and it\'s: #1 \\*bold\\*\n' in page  # the heading shows it literally
     scoreboard = (project.generated / "_scoreboard.md").read_text()
     assert '[Say "hi" \\\\ and it\'s: #1 \\*bold\\*](features/core/fake.md)' in scoreboard
+
+
+# --- processes, memory, output -------------------------------------------------------------
+
+
+def hostile_run(make_project, run_body: str, setup_body: str = "return None", yml_extra=""):
+    """Quick-run a PyTorch side (a stdlib stand-in) whose run() is `run_body`; the TensorFlow
+    side is the well-behaved fake. Returns both results and the test's marker file path."""
+    snippet = (
+        "import os, signal, subprocess, sys, time\n\n\n"
+        f"def setup(inputs):\n    {setup_body}\n\n\n"
+        f"def run(state):\n    {run_body}\n    return {{'sum': 1.25}}\n"
+    )
+    yml = FEATURE_YML.format(id="fake") + yml_extra
+    project = make_project(
+        feature_files("fake", **{"with_pytorch.py": snippet, "feature.yml": yml})
+    )
+    results = run(project)
+    return results["fake", "pytorch"].result, results["fake", "tensorflow"].result
+
+
+def sleepers() -> list[psutil.Process]:
+    """`sleep 3600` processes, the ones these snippets start."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if process.info["cmdline"] == ["sleep", "3600"]:
+            found.append(process)
+    return found
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "subprocess.Popen(['sleep', '3600'])",  # in the snippet's process group
+        "subprocess.Popen(['sleep', '3600'], start_new_session=True)",  # out of the group
+        # Double fork: the sleeper's parent exits at once, so it is orphaned before any poll.
+        "subprocess.run(['sh', '-c', 'setsid sleep 3600 & exit 0'])",
+    ],
+)
+def test_a_process_left_running_is_killed_and_fails_the_snippet(make_project, start):
+    before = {p.pid for p in sleepers()}
+    result, other = hostile_run(make_project, "pass", f"{start}\n    return None")
+    assert result.status is Status.FAILED
+    assert result.message.startswith("It left 1 process(es) running after it ended: ")
+    assert "(sleep)" in result.message and "They were killed." in result.message
+    assert [p for p in sleepers() if p.pid not in before] == []  # none outlives the run
+    assert other.status is Status.OK  # the other side's result is untouched
+
+
+def test_a_memory_hog_is_stopped_at_its_limit_with_the_phase(make_project):
+    result, other = hostile_run(
+        make_project,
+        "pass",
+        "blob = bytearray(600 * 2**20)\n    return blob",
+        "memory_limit_mib: 256\n",
+    )
+    assert result.status is Status.FAILED
+    assert result.message.startswith("Stopped in setup: the process and its children held ")
+    assert "over the limit of 256 MiB (memory_limit_mib in feature.yml)" in result.message
+    assert other.status is Status.OK
+
+
+def test_a_flood_of_output_is_stopped(make_project):
+    result, _ = hostile_run(
+        make_project,
+        "sys.__stdout__.write('x' * 2**24 + '\\n'); sys.__stdout__.flush()",
+        "return None",
+        "",
+    )
+    # 16 MiB per call; run() is called about 6 times in quick mode.
+    assert result.status is Status.FAILED
+    assert "it printed more than 64 MiB" in result.message
+    assert len(result.message) < 10_000
+
+
+def test_a_crash_names_its_signal_and_phase(make_project):
+    result, _ = hostile_run(make_project, "os.kill(os.getpid(), signal.SIGSEGV)")
+    assert result.status is Status.FAILED
+    assert result.message.startswith(
+        "The child process was killed by SIGSEGV in first call, before writing a result."
+    )
+
+
+def test_printed_output_is_capped_in_the_result(make_project):
+    result, _ = hostile_run(make_project, "print('y' * 200_000)")
+    assert result.status is Status.OK
+    assert len(result.output_text) < 70_000
+    assert result.output_text.endswith("more characters of output cut: kept the first 65,536]")
+
+
+def test_quick_mode_has_a_shorter_default_timeout():
+    assert DEFAULT_TIMEOUT_S["quick"] < DEFAULT_TIMEOUT_S["default"] <= 900
+
+
+def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
+    """`fieldguide run` terminated mid-snippet: the snippet and what it started end with it."""
+    snippet = (
+        "import subprocess, time\n\n\ndef setup(inputs):\n    return None\n\n\n"
+        "def run(state):\n    subprocess.Popen(['sleep', '3600'], start_new_session=True)\n"
+        "    time.sleep(3600)\n"
+    )
+    project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\nfrom generator.commands import run\nfrom generator.model import Project\n"
+        "from generator.run import RunOptions\nfrom tests.fakes import FAKES\n"
+        f"from pathlib import Path\nroot = Path({str(project.root)!r})\n"
+        "run(Project(root), [], RunOptions(mode='quick'), frameworks=FAKES)\n"
+    )
+    before = {p.pid for p in sleepers()}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runner = subprocess.Popen(
+        [sys.executable, str(script)], cwd=project.root, env=env, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not [p for p in sleepers() if p.pid not in before] and time.monotonic() < deadline:
+        assert runner.poll() is None, runner.stderr.read().decode() if runner.stderr else ""
+        time.sleep(0.1)
+    started = [p for p in sleepers() if p.pid not in before]
+    assert len(started) == 1  # the snippet is running, and has started its process
+    snippet = [p for p in psutil.Process(runner.pid).children() if p.is_running()]
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=30) != 0
+    assert "KeyboardInterrupt: SIGTERM" in runner.stderr.read().decode()
+    for process in started + snippet:
+        assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_new_run_ends_what_a_killed_run_left_behind(make_project):
+    """SIGKILL gives no chance to clean up: the next run finds the orphans by their marker."""
+    env = {**os.environ, RUN_MARKER: "999999999"}  # a fieldguide process that no longer exists
+    orphan = subprocess.Popen(["sleep", "3600"], env=env, start_new_session=True)
+    try:
+        project = make_project(feature_files())
+        console = Console(record=True, width=200)
+        run_features(discover(project.snippets), QUICK, results_of(project), console, FAKES)
+        orphan.wait(timeout=10)  # reaped already by the run: Popen then reads 0
+        assert not psutil.pid_exists(orphan.pid)
+        said = console.export_text()
+        assert f"Ended 1 process(es) that an earlier run left running: {orphan.pid} (sleep)" in said
+    finally:
+        orphan.kill()

@@ -227,7 +227,7 @@ def test_timeout_kills_the_child_and_is_a_status(make_project):
     )
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.TIMEOUT
-    assert result.message.startswith("Killed after 0.5 s (timeout_s in feature.yml).")
+    assert result.message.startswith("Killed after 0.5 s (timeout_s in feature.yml) in first call.")
 
 
 def test_child_that_dies_without_a_result_is_failed_with_its_output(make_project):
@@ -253,7 +253,7 @@ def test_child_that_dies_without_a_result_is_failed_with_its_output(make_project
     result = run(project)["fake", "pytorch"].result
     assert result.status is Status.FAILED
     assert result.message.startswith(
-        "The child process exited with code 3 before writing a result. Last output:"
+        "The child process exited with code 3 in setup, before writing a result. Last output:"
     )
 
 
