@@ -157,8 +157,12 @@ def check(
                 problems.append(
                     CheckProblem(
                         feature.id,
-                        f"outputs differ ({' vs '.join(keys)}): {verdict.detail} Fix "
-                        "the snippets, or the tolerance in feature.yml.",
+                        f"outputs differ ({' vs '.join(keys)}): {verdict.detail} "
+                        + (
+                            "Fix the snippets."
+                            if verdict.structural
+                            else "Fix the snippets, or the tolerance in feature.yml."
+                        ),
                     )
                 )
     return outcomes, problems

@@ -270,6 +270,7 @@ class Equivalence:
     detail: str
     max_abs_diff: float | None = None
     max_rel_diff: float | None = None
+    structural: bool = False  # a different structure or shape: no tolerance would help
 
 
 def per_process(result: RunResult, quantity: str) -> list[list[float]]:
@@ -496,34 +497,76 @@ def equivalence(
     try:
         pairs = list(_leaves(decode_output(pytorch.output), decode_output(tensorflow.output), ""))
     except ValueError as exc:
-        return Equivalence(Agreement.MISMATCH, str(exc))
+        return Equivalence(Agreement.MISMATCH, str(exc), structural=True)
     max_abs = max_rel = 0.0
-    failing = []
+    failing, structural, nans = [], [], 0
     for where, a, b in pairs:
+        name = where or "result"
         if isinstance(a, str) or isinstance(b, str):
             if a != b:
-                failing.append(f"{where or 'result'}: {a!r} != {b!r}")
+                failing.append(f"{name}: {a!r} (PyTorch) != {b!r} (TensorFlow)")
             continue
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         if a.shape != b.shape:
-            failing.append(f"{where or 'result'}: shape {a.shape} vs {b.shape}")
+            structural.append(f"{name}: shape {a.shape} from PyTorch, {b.shape} from TensorFlow")
             continue
         if a.size == 0:
             continue
-        diff = np.abs(a - b)
-        scale = np.maximum(np.abs(a), np.abs(b))
+        nan_a, nan_b = np.isnan(a), np.isnan(b)
+        nans += int((nan_a & nan_b).sum())  # NaN at the same place on both sides: a match
+        for only, side in ((nan_a & ~nan_b, "PyTorch"), (nan_b & ~nan_a, "TensorFlow")):
+            if only.any():
+                failing.append(
+                    f"{name}: NaN from {side} only, at {_index(only)} "
+                    f"({int(only.sum())} of {a.size} elements)"
+                )
+        both = ~(nan_a | nan_b)
+        x, y = a[both], b[both]
+        with np.errstate(invalid="ignore"):
+            diff = np.where(x == y, 0.0, np.abs(x - y))  # equal infinities differ by nothing
+        scale = np.maximum(np.abs(x), np.abs(y))
         rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
-        max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
-        if not np.all(diff <= tolerance.atol + tolerance.rtol * scale) or np.any(
-            np.isnan(a) != np.isnan(b)
-        ):
-            failing.append(f"{where or 'result'}: max |diff| {float(diff.max()):.3g}")
+        if diff.size:
+            max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
+        outside = ~(diff <= tolerance.atol + tolerance.rtol * scale)
+        if outside.any():
+            worst = int(np.argmax(np.where(outside, diff, -1.0)))
+            at = np.argwhere(both)[worst]
+            where_ = (
+                f" {int(outside.sum())} of {a.size} elements differ, the most at {_index_of(at)}:"
+                if a.size > 1
+                else ""
+            )
+            failing.append(
+                f"{name}:{where_} PyTorch {x[worst]:.6g}, TensorFlow {y[worst]:.6g} "
+                f"(|diff| {diff[worst]:.3g})"
+            )
     bounds = f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}"
+    if structural:
+        return Equivalence(
+            Agreement.MISMATCH,
+            "Different layouts: " + "; ".join(structural[:5]) + ". Both sides must return "
+            "the same keys, shapes and layout.",
+            structural=True,
+        )
     if failing:
         return Equivalence(
-            Agreement.MISMATCH, f"Outside {bounds}: " + "; ".join(failing[:5]), max_abs, max_rel
+            Agreement.MISMATCH,
+            f"Outside {bounds}. " + "; ".join(failing[:5]) + ".",
+            max_abs,
+            max_rel,
         )
-    return Equivalence(Agreement.MATCH, f"Equal within {bounds}.", max_abs, max_rel)
+    same_nans = f" {nans} NaN(s) at the same positions on both sides." if nans else ""
+    return Equivalence(Agreement.MATCH, f"Equal within {bounds}.{same_nans}", max_abs, max_rel)
+
+
+def _index(mask: np.ndarray) -> str:
+    """Where the first True of a mask is, as an index ("[2, 0]"; "[]" for a scalar)."""
+    return _index_of(np.argwhere(mask)[0])
+
+
+def _index_of(at: np.ndarray) -> str:
+    return f"[{', '.join(str(int(i)) for i in at)}]"
 
 
 def decode_output(value: Any) -> Any:

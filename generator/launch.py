@@ -35,8 +35,9 @@ LOG_LIMIT_BYTES = 64 * 2**20
 # After a child exits, its descendants get this long to exit on their own before they count as
 # left behind (a pool's workers notice their parent is gone).
 GRACE_S = 1.0
-# Every process of a run carries this variable (descendants inherit it), so that a later run can
-# find what an earlier one left behind when it was killed before it could clean up.
+# Every process of a run carries this variable (descendants inherit it): "<pid>:<owner>", the
+# runner's pid and what it ran for (a results folder), so that a later run for the same owner
+# can find what an earlier one left behind when it was killed before it could clean up.
 RUN_MARKER = "FIELDGUIDE_RUN_PID"
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
@@ -60,7 +61,9 @@ class Exited:
     flooded: bool = False  # stopped for printing more than LOG_LIMIT_BYTES
 
 
-def child_env(threads: int, workdir: Path, extra: Mapping[str, str]) -> dict[str, str]:
+def child_env(
+    threads: int, workdir: Path, extra: Mapping[str, str], owner: str = ""
+) -> dict[str, str]:
     """The environment of a child: threads fixed before the first op, hashing fixed, no output
     buffering (a crash keeps its last lines), the generator importable, caches per process."""
     env = dict(os.environ)
@@ -71,7 +74,7 @@ def child_env(threads: int, workdir: Path, extra: Mapping[str, str]) -> dict[str
     env["PYTHONPATH"] = os.pathsep.join([str(GENERATOR_PARENT), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep
     )
-    env[RUN_MARKER] = str(os.getpid())
+    env[RUN_MARKER] = f"{os.getpid()}:{owner}"  # this process, and whose run it is
     env["TORCHINDUCTOR_CACHE_DIR"] = str(workdir / "inductor-cache")
     env["TRITON_CACHE_DIR"] = str(workdir / "triton-cache")
     env.update(extra)
@@ -145,7 +148,10 @@ def launch(
         finally:
             # On timeout, Ctrl-C (the child's own session does not get the terminal's SIGINT)
             # and normal exit alike: no process outlives its child, in its group or not.
+            _memory(proc.pid, seen)  # what started since the last poll
             _kill_group(proc)
+            for orphan in _adopted(proc.pid):
+                seen.setdefault(orphan.pid, orphan)
             _kill(list(seen.values()))
     report_path = Path(request.report_path)
     report = None
@@ -201,7 +207,8 @@ def _adopted(pid: int) -> list[psutil.Process]:
     adopted = []
     for child in psutil.Process().children():
         with contextlib.suppress(psutil.Error):
-            if child.pid != pid and child.environ().get(RUN_MARKER) == str(os.getpid()):
+            marker = child.environ().get(RUN_MARKER, "")
+            if child.pid != pid and marker.split(":", 1)[0] == str(os.getpid()):
                 adopted += [child, *child.children(recursive=True)]
     return adopted
 
@@ -246,14 +253,14 @@ def _kill(processes: list[psutil.Process]) -> None:
     psutil.wait_procs(processes, timeout=5)
 
 
-def leftovers_of_earlier_runs() -> list[psutil.Process]:
-    """Processes started by a run of this project whose fieldguide process is gone: what a run
-    killed with SIGKILL (which no handler sees) left running."""
+def leftovers_of_earlier_runs(owner: str) -> list[psutil.Process]:
+    """Processes started by a run for `owner` whose runner is gone: what a run killed with
+    SIGKILL (which no handler sees) left running."""
     found = []
     for process in psutil.process_iter():
         with contextlib.suppress(psutil.Error):
-            marker = process.environ().get(RUN_MARKER)
-            if marker and marker.isdigit() and not psutil.pid_exists(int(marker)):
+            pid, _, of = process.environ().get(RUN_MARKER, "").partition(":")
+            if of == owner and pid.isdigit() and not psutil.pid_exists(int(pid)):
                 found.append(process)
     return found
 

@@ -100,6 +100,7 @@ class Context:
     frameworks: Mapping[str, Framework]
     run_id: str
     base: dict[str, Any]  # the RunResult fields every result of this run has
+    owner: str = ""  # the results folder, which every process of the run is marked with
 
 
 def run_features(
@@ -119,8 +120,9 @@ def run_features(
     if not pending:
         return outcomes
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    owner = str(store.folder.resolve())
     context = Context(
-        options, protocol, frameworks, run_id, _base_fields(options, protocol, run_id)
+        options, protocol, frameworks, run_id, _base_fields(options, protocol, run_id), owner
     )
     # The peak suite brackets default-mode runs of the frameworks that have one.
     suite = sorted(
@@ -135,7 +137,7 @@ def run_features(
     )
     with store.exclusive(lambda: console.print(WAITING)), _progress(console) as progress:
         # A run killed with SIGKILL cannot end its snippet; the next one does, before measuring.
-        ended = end_processes(leftovers_of_earlier_runs())
+        ended = end_processes(leftovers_of_earlier_runs(context.owner))
         if ended:
             console.print(
                 f"Ended {len(ended)} process(es) that an earlier run left running: "
@@ -431,7 +433,7 @@ def _run_child(
         if phase.is_file():
             on_phase(phase.read_text(encoding="utf-8"))
 
-    env = child_env(protocol.threads, workdir, framework.env)
+    env = child_env(protocol.threads, workdir, framework.env, context.owner)
     timeout_s = feature.timeout_s or DEFAULT_TIMEOUT_S[protocol.mode]
     limit = int(feature.memory_limit_mib * 2**20)
     exited = launch("harness", request, SnippetReport, workdir, env, timeout_s, poll, limit)

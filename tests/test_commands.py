@@ -18,7 +18,7 @@ def test_check_fails_on_outputs_that_differ(make_project):
     (problem,) = problems
     assert problem.feature == "fake"
     assert problem.text.startswith(
-        "outputs differ (pytorch vs tensorflow): Outside rtol=1e-09, atol=0: sum: max |diff|"
+        "outputs differ (pytorch vs tensorflow): Outside rtol=1e-09, atol=0. sum: PyTorch "
     )
     assert problem.text.endswith("Fix the snippets, or the tolerance in feature.yml.")
 

@@ -111,7 +111,10 @@ def test_equivalence_mismatch_names_the_key():
     b = {"grad": np.array([1.0, 2.1]), "loss": 0.5}
     check = equivalence(feature(), result(a), result(b, "tensorflow"))
     assert check.verdict == "mismatch"
-    assert check.detail == "Outside rtol=1e-05, atol=1e-08: grad: max |diff| 0.1"
+    assert check.detail == (
+        "Outside rtol=1e-05, atol=1e-08. grad: 1 of 2 elements differ, the most at [1]: "
+        "PyTorch 2, TensorFlow 2.1 (|diff| 0.1)."
+    )
 
 
 def test_equivalence_catches_different_structure_and_shapes():
@@ -124,7 +127,11 @@ def test_equivalence_catches_different_structure_and_shapes():
     shapes = equivalence(
         feature(), result(np.zeros((2, 3))), result(np.zeros((3, 2)), "tensorflow")
     )
-    assert shapes.detail.endswith("result: shape (2, 3) vs (3, 2)")
+    assert shapes.detail == (
+        "Different layouts: result: shape (2, 3) from PyTorch, (3, 2) from TensorFlow. Both "
+        "sides must return the same keys, shapes and layout."
+    )
+    assert shapes.structural
 
 
 def test_equivalence_nan_on_one_side_only_is_a_mismatch():
@@ -132,6 +139,20 @@ def test_equivalence_nan_on_one_side_only_is_a_mismatch():
         feature(), result(np.array([1.0, np.nan])), result(np.array([1.0, 1.0]), "tensorflow")
     )
     assert check.verdict == "mismatch"
+    assert check.detail == (
+        "Outside rtol=1e-05, atol=1e-08. result: NaN from PyTorch only, at [1] (1 of 2 elements)."
+    )
+
+
+def test_matching_nans_and_infinities_are_a_match_and_say_so():
+    a = np.array([[1.0, np.nan], [np.inf, 2.0]])
+    check = equivalence(feature(), result(a), result(a.copy(), "tensorflow"))
+    assert check.verdict == "match"
+    assert (
+        check.detail
+        == "Equal within rtol=1e-05, atol=1e-08. 1 NaN(s) at the same positions on both sides."
+    )
+    assert check.max_abs_diff == 0.0
 
 
 def test_equivalence_refuses_results_from_different_inputs():

@@ -103,31 +103,32 @@ def hostile_run(make_project, run_body: str, setup_body: str = "return None", ym
     return results["fake", "pytorch"].result, results["fake", "tensorflow"].result
 
 
-def sleepers() -> list[psutil.Process]:
-    """`sleep 3600` processes, the ones these snippets start."""
+def sleepers(seconds: str) -> list[psutil.Process]:
+    """`sleep <seconds>` processes: each test sleeps its own number of seconds, so that tests
+    running in parallel never see each other's."""
     found = []
     for process in psutil.process_iter(["cmdline"]):
-        if process.info["cmdline"] == ["sleep", "3600"]:
+        if process.info["cmdline"] == ["sleep", seconds]:
             found.append(process)
     return found
 
 
 @pytest.mark.parametrize(
-    "start",
+    ("start", "seconds"),
     [
-        "subprocess.Popen(['sleep', '3600'])",  # in the snippet's process group
-        "subprocess.Popen(['sleep', '3600'], start_new_session=True)",  # out of the group
+        ("subprocess.Popen(['sleep', '3601'])", "3601"),  # in the snippet's process group
+        ("subprocess.Popen(['sleep', '3602'], start_new_session=True)", "3602"),  # out of it
         # Double fork: the sleeper's parent exits at once, so it is orphaned before any poll.
-        "subprocess.run(['sh', '-c', 'setsid sleep 3600 & exit 0'])",
+        ("subprocess.run(['sh', '-c', 'setsid sleep 3603 & exit 0'])", "3603"),
     ],
 )
-def test_a_process_left_running_is_killed_and_fails_the_snippet(make_project, start):
-    before = {p.pid for p in sleepers()}
+def test_a_process_left_running_is_killed_and_fails_the_snippet(make_project, start, seconds):
+    before = {p.pid for p in sleepers(seconds)}
     result, other = hostile_run(make_project, "pass", f"{start}\n    return None")
     assert result.status is Status.FAILED
     assert result.message.startswith("It left 1 process(es) running after it ended: ")
     assert "(sleep)" in result.message and "They were killed." in result.message
-    assert [p for p in sleepers() if p.pid not in before] == []  # none outlives the run
+    assert [p for p in sleepers(seconds) if p.pid not in before] == []  # none outlives the run
     assert other.status is Status.OK  # the other side's result is untouched
 
 
@@ -180,7 +181,7 @@ def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
     """`fieldguide run` terminated mid-snippet: the snippet and what it started end with it."""
     snippet = (
         "import subprocess, time\n\n\ndef setup(inputs):\n    return None\n\n\n"
-        "def run(state):\n    subprocess.Popen(['sleep', '3600'], start_new_session=True)\n"
+        "def run(state):\n    subprocess.Popen(['sleep', '3604'], start_new_session=True)\n"
         "    time.sleep(3600)\n"
     )
     project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
@@ -191,16 +192,16 @@ def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
         f"from pathlib import Path\nroot = Path({str(project.root)!r})\n"
         "run(Project(root), [], RunOptions(mode='quick'), frameworks=FAKES)\n"
     )
-    before = {p.pid for p in sleepers()}
+    before = {p.pid for p in sleepers("3604")}
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     runner = subprocess.Popen(
         [sys.executable, str(script)], cwd=project.root, env=env, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 60
-    while not [p for p in sleepers() if p.pid not in before] and time.monotonic() < deadline:
+    while not [p for p in sleepers("3604") if p.pid not in before] and time.monotonic() < deadline:
         assert runner.poll() is None, runner.stderr.read().decode() if runner.stderr else ""
         time.sleep(0.1)
-    started = [p for p in sleepers() if p.pid not in before]
+    started = [p for p in sleepers("3604") if p.pid not in before]
     assert len(started) == 1  # the snippet is running, and has started its process
     snippet = [p for p in psutil.Process(runner.pid).children() if p.is_running()]
     runner.send_signal(signal.SIGTERM)
@@ -212,10 +213,12 @@ def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
 
 def test_a_new_run_ends_what_a_killed_run_left_behind(make_project):
     """SIGKILL gives no chance to clean up: the next run finds the orphans by their marker."""
-    env = {**os.environ, RUN_MARKER: "999999999"}  # a fieldguide process that no longer exists
-    orphan = subprocess.Popen(["sleep", "3600"], env=env, start_new_session=True)
+    project = make_project(feature_files())
+    owner = str(results_of(project).folder.resolve())
+    # Marked by a runner that no longer exists, for this project's results.
+    env = {**os.environ, RUN_MARKER: f"999999999:{owner}"}
+    orphan = subprocess.Popen(["sleep", "3605"], env=env, start_new_session=True)
     try:
-        project = make_project(feature_files())
         console = Console(record=True, width=200)
         run_features(discover(project.snippets), QUICK, results_of(project), console, FAKES)
         orphan.wait(timeout=10)  # reaped already by the run: Popen then reads 0

@@ -190,7 +190,7 @@ def test_mismatch_is_shown_on_the_page(rendered_project):
     render(rendered_project, "test-machine")
     page = (rendered_project.generated / "core" / "fake.md").read_text()
     assert '!!! failure "Same result? No: the two sides disagree"' in page
-    assert "Outside rtol=1e-09, atol=0: sum: max \\|diff\\| 7.75" in page
+    assert "Outside rtol=1e-09, atol=0. sum: PyTorch 1.25, TensorFlow 9 (\\|diff\\| 7.75)." in page
     scoreboard = (rendered_project.generated / "_scoreboard.md").read_text()
     assert "| [Fake feature](features/core/fake.md) | mismatch |" in scoreboard
 
