@@ -12,7 +12,7 @@ from rich.console import Console
 
 from . import commands
 from .errors import FieldGuideError
-from .model import DEVICES, FRAMEWORKS, Mode, Project
+from .model import DEVICES, FRAMEWORKS, SECTIONS, Mode, Project
 from .report import summary_table
 from .run import RunOptions, failed
 
@@ -164,6 +164,32 @@ def check(features: tuple[str, ...], options: RunOptions) -> None:
     if problems:
         sys.exit(1)
     console.print("All checks passed.", style="green")
+
+
+@cli.command()
+@click.argument("feature_id")
+@click.option("--title", required=True, help="The page's title, e.g. 'Mixed precision'.")
+@click.option(
+    "--section",
+    type=click.Choice(SECTIONS),
+    default="Core",
+    show_default=True,
+    help="The site section the page goes in.",
+)
+@user_errors
+def new(feature_id: str, title: str, section: str) -> None:
+    """Start a feature: snippets/FEATURE_ID/ from the template, with both snippets."""
+    project = Project.find()
+    folder = commands.new(project, feature_id, title, section)
+    rel = folder.relative_to(project.root)
+    console.print(
+        f"Created {rel}/ (feature.yml, inputs.py, with_pytorch.py, with_tensorflow.py): a feature "
+        "that runs as it is. Fill in every key of feature.yml and write both snippets "
+        f"(CONTRIBUTING.md says how), then run `fieldguide check {feature_id}`.",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @cli.command()

@@ -7,6 +7,8 @@ Stages get data, not the Project: the Project only says where things live.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +21,12 @@ from . import compare, questionnaire, store
 from . import render as rendering  # `render` is the command below
 from .discover import discover
 from .environment import current_machine
-from .model import FRAMEWORKS, INSTALLED, Feature, Framework, Mode, Project, Status
+from .errors import FieldGuideError
+from .model import FRAMEWORKS, INSTALLED, SECTIONS, Feature, Framework, Mode, Project, Status
 from .run import Outcome, RunOptions, run_features
+from .schema import is_identifier
 from .site import build_site
-from .text import last_line
+from .text import did_you_mean, last_line
 
 # `check` measures in quick mode into its own store, so it never replaces published numbers.
 CHECK_RESULTS = Path(".fieldguide") / "check-results"
@@ -100,6 +104,51 @@ def ask(
         questionnaire.load_rules(project.rules, RULES_SOURCE, features), features, snapshot, key
     )
     return questionnaire.ask(rules, answers_text, prompt)
+
+
+TEMPLATE_FEATURE = "_template"  # snippets/_template: a feature that runs, to copy and change
+
+
+def new(project: Project, feature_id: str, title: str, section: str) -> Path:
+    """A new feature folder from snippets/_template, with its id, title and section filled
+    in. Returns the folder; refuses an id that is not an identifier, or already taken."""
+    if not is_identifier(feature_id):
+        raise FieldGuideError(
+            f"'{feature_id}': a feature id is lowercase words joined by '-' (e.g. "
+            "'mixed-precision'). Choose another id."
+        )
+    if section not in SECTIONS:
+        raise FieldGuideError(
+            f"--section '{section}': expected one of {', '.join(SECTIONS)}. "
+            f"{did_you_mean(section, SECTIONS)}".rstrip()
+        )
+    folder = project.snippets / feature_id
+    if folder.exists():
+        raise FieldGuideError(
+            f"snippets/{feature_id}/ exists already. Choose another id, or edit that feature."
+        )
+    template = project.snippets / TEMPLATE_FEATURE
+    if not (template / "feature.yml").is_file():
+        raise FieldGuideError(
+            f"snippets/{TEMPLATE_FEATURE}/feature.yml is missing: restore it from the repository."
+        )
+    shutil.copytree(template, folder)
+    metadata = folder / "feature.yml"
+    lines = metadata.read_text(encoding="utf-8").splitlines(keepends=True)
+    values = {"id": feature_id, "title": title, "section": section}
+    filled = []
+    for line in lines:
+        key = line.split(":", 1)[0]
+        if key in values and not line.startswith("#"):
+            comment = line.split("#", 1)[1] if "#" in line else ""
+            line = (
+                f"{key}: {json.dumps(values.pop(key))}"
+                + (f"  # {comment.strip()}" if comment else "")
+                + "\n"
+            )
+        filled.append(line)
+    metadata.write_text("".join(filled), encoding="utf-8")
+    return folder
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""The contributor's path: scaffold a feature, fill it, check it, build its page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator import commands
+from generator.discover import discover
+from generator.errors import FieldGuideError
+from generator.model import Project
+from generator.run import RunOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_with_template(tmp_path: Path) -> Project:
+    root = tmp_path / "project"
+    (root / "snippets").mkdir(parents=True)
+    shutil.copytree(ROOT / "snippets" / "_template", root / "snippets" / "_template")
+    (root / "mkdocs.yml").write_text("site_name: test\n")
+    return Project(root)
+
+
+def test_new_scaffolds_a_feature_that_validates(tmp_path):
+    project = project_with_template(tmp_path)
+    folder = commands.new(project, "mixed-precision", 'Mixed "precision" #1', "Training")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "feature.yml",
+        "inputs.py",
+        "with_pytorch.py",
+        "with_tensorflow.py",
+    ]
+    (feature,) = discover(project.snippets, ["mixed-precision"])
+    assert (feature.id, feature.title, feature.section) == (
+        "mixed-precision",
+        'Mixed "precision" #1',
+        "Training",
+    )
+
+
+def test_new_refuses_a_taken_or_malformed_id_and_an_unknown_section(tmp_path):
+    project = project_with_template(tmp_path)
+    commands.new(project, "taken", "Taken", "Core")
+    with pytest.raises(FieldGuideError, match="snippets/taken/ exists already"):
+        commands.new(project, "taken", "Again", "Core")
+    with pytest.raises(FieldGuideError, match="a feature id is lowercase words joined by '-'"):
+        commands.new(project, "Mixed_Precision", "X", "Core")
+    with pytest.raises(FieldGuideError, match="Did you mean 'Training'"):
+        commands.new(project, "other", "X", "Trainig")
+
+
+@pytest.mark.slow  # real PyTorch and TensorFlow, quick mode
+def test_a_contributor_scaffolds_fills_checks_and_finds_the_page(tmp_path):
+    project = project_with_template(tmp_path)
+    folder = commands.new(project, "column-max", "Column maximum", "Core")
+    # Fill it: the template sums columns; this feature takes their maximum on both sides.
+    for name, old, new in (
+        ("with_pytorch.py", 'state["x"].sum(dim=0)', 'state["x"].amax(dim=0)'),
+        (
+            "with_tensorflow.py",
+            'tf.reduce_sum(state["x"], axis=0)',
+            'tf.reduce_max(state["x"], axis=0)',
+        ),
+    ):
+        path = folder / name
+        assert old in path.read_text(), f"the template's {name} changed: update this test"
+        path.write_text(path.read_text().replace(old, new))
+    outcomes, problems = commands.check(project, ["column-max"], RunOptions(mode="quick"))
+    assert problems == [] and {o.result.status.value for o in outcomes} == {"ok"}
+    commands.run(project, ["column-max"], RunOptions(mode="quick"))
+    commands.render(project)
+    page = (project.generated / "core" / "column-max.md").read_text()
+    assert "# Column maximum" in page and '!!! success "Same result? Yes"' in page
+    assert "| Steady state, per call | " in page
