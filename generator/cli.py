@@ -16,7 +16,9 @@ from .model import DEVICES, FRAMEWORKS, SECTIONS, Mode, Project
 from .report import summary_table
 from .run import RunOptions, failed
 
-console = Console(stderr=True)
+# Not on a terminal (CI logs, pipes), rich would wrap at 80 columns and cut feature ids and the
+# commands to run out of the summary table.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -150,7 +152,8 @@ def build(options: RunOptions) -> None:
 @run_options
 @user_errors
 def check(features: tuple[str, ...], options: RunOptions) -> None:
-    """Validate metadata, quick-run FEATURES (default: all), and check both sides agree."""
+    """Validate metadata, quick-run FEATURES (default: all), and check both sides agree.
+    It always measures in quick mode, into .fieldguide/ (--quick changes nothing here)."""
     outcomes, problems = commands.check(Project.find(), list(features), options, console)
     console.print(summary_table(outcomes))
     for problem in problems:

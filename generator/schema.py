@@ -60,12 +60,19 @@ class Checker:
 
 def read_yaml(path: Path, checker: Checker) -> Any:
     """The parsed file, or INVALID after reporting a syntax error with its line."""
+    text = path.read_text(encoding="utf-8")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"line {mark.line + 1}" if mark else "unknown position"
-        checker.problem("(file)", "valid YAML", Said(f"a syntax error at {at}"), "Fix the syntax.")
+        hint = "Fix the syntax."
+        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in line[: len(line) - len(line.lstrip())] or "\t" in str(exc):
+            hint = "YAML does not allow tabs for indentation: indent with spaces."
+        elif getattr(exc, "problem", None):
+            hint = f"YAML says: {exc.problem}. Fix the syntax."  # type: ignore[attr-defined]
+        checker.problem("(file)", "valid YAML", Said(f"a syntax error at {at}"), hint)
         return INVALID
 
 

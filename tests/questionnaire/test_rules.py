@@ -244,7 +244,7 @@ def test_a_yaml_syntax_error_names_its_line(make_project):
     assert problems(make_project, RULES.replace("tie_band: 1", "tie_band: [1")) == [
         "Invalid questionnaire rules (1 problem):",
         "  - docs/questionnaire.yml: expected valid YAML, found a syntax error at line 4. "
-        "Fix the syntax.",
+        "YAML says: did not find expected ',' or ']'. Fix the syntax.",
         "Fix docs/questionnaire.yml, then run `fieldguide check` again.",
     ]
 
