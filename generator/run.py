@@ -426,6 +426,9 @@ def _run_child(
         report_path=str(workdir / "report.json"),
         progress_path=str(workdir / "phase"),
         launched_at=time.time(),  # launch() writes the request and starts the child right away
+        forbidden=tuple(
+            sorted({f.module for f in context.frameworks.values()} - {framework.module})
+        ),
     )
 
     def poll() -> None:

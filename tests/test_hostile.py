@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -227,3 +228,24 @@ def test_a_new_run_ends_what_a_killed_run_left_behind(make_project):
         assert f"Ended 1 process(es) that an earlier run left running: {orphan.pid} (sleep)" in said
     finally:
         orphan.kill()
+
+
+def test_the_other_framework_imported_by_a_computed_name_fails_the_snippet(make_project):
+    """Static validation refuses `import tensorflow` in a PyTorch file; a name built at run
+    time gets past it, and the harness catches the module itself."""
+    # Stand-ins: "pytorch" runs on json, "tensorflow" on wave (stdlib modules neither imports).
+    frameworks = {**FAKES, "tensorflow": replace(FAKES["tensorflow"], module="wave")}
+    snippet = (
+        "import importlib\n\n\ndef setup(inputs):\n    return None\n\n\n"
+        "def run(state):\n    importlib.import_module('wa' + 've')\n    return {'sum': 1.25}\n"
+    )
+    project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
+    results = run(project, frameworks=frameworks)
+    result = results["fake", "pytorch"].result
+    assert result.status is Status.FAILED
+    assert result.message == (
+        "The snippet imported wave in setup or the first call: a pytorch snippet must not use "
+        "the other framework (its import and memory would be charged to this side). Remove the "
+        "import, however it is written."
+    )
+    assert results["fake", "tensorflow"].result.status is Status.OK

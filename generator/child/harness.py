@@ -86,6 +86,8 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
 
     # Loading the snippet runs its module-level imports, which can be costly (a library's
     # submodules): timed as its own phase, so that no cost falls between phases.
+    # What the harness and the framework imported themselves is not the snippet's doing.
+    before = {m for m in request.forbidden if m in sys.modules}
     phase("load")
     start = time.perf_counter()
     snippet = _load_snippet(Path(request.snippet_path), request.shared_dir)
@@ -95,6 +97,7 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
     kwargs = _setup_kwargs(snippet.setup, device=device, workdir=request.workdir)
     captured = io.StringIO()
 
+    _refuse_forbidden(request, before, "load")
     phase("setup")
     with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
         adapter.sync()
@@ -111,6 +114,7 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         first_call_s = time.perf_counter() - start
         first_result_at = time.time()
         modules.count("first_call")
+    _refuse_forbidden(request, before, "setup or the first call")
     output = encode_output(adapter.to_numpy(first))
     del first
 
@@ -144,6 +148,7 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
 
     phase("metrics")
     metrics = _metrics(snippet, state)
+    _refuse_forbidden(request, before, "the steady state or metrics()")
     measured = Measured(
         import_s=import_s,
         setup_s=setup_s,
@@ -169,6 +174,16 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         output=output,
         output_text=captured.getvalue(),
     )
+
+
+def _refuse_forbidden(request: SnippetRequest, before: set[str], where: str) -> None:
+    imported = [m for m in request.forbidden if m in sys.modules and m not in before]
+    if imported:
+        raise SnippetError(
+            f"The snippet imported {', '.join(imported)} in {where}: a {request.framework} "
+            "snippet must not use the other framework (its import and memory would be "
+            "charged to this side). Remove the import, however it is written."
+        )
 
 
 def _warm_up(run: Any, state: Any, adapter: Any, sampling: Sampling) -> tuple[int, float]:

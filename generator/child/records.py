@@ -42,6 +42,9 @@ class SnippetRequest:
     report_path: str
     progress_path: str  # the child writes its current phase here
     launched_at: float = 0.0  # time.time() when the parent started the child
+    # The other frameworks' top-level modules: importing one (even by a computed name) fails
+    # the snippet, since this process's numbers would then be charged for both.
+    forbidden: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
