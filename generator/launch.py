@@ -25,6 +25,7 @@ from typing import Any
 import psutil
 
 from .child import records
+from .child.harness import LOG_NAME
 
 LOG_TAIL_LINES = 30
 POLL_S = 0.1  # how often the progress display learns the child's phase
@@ -71,6 +72,7 @@ def child_env(
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ log noise; oneDNN stays as shipped
     env["PYTHONHASHSEED"] = "0"
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONIOENCODING"] = "utf-8:backslashreplace"  # printing any str works, as in a shell
     env["PYTHONPATH"] = os.pathsep.join([str(GENERATOR_PARENT), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep
     )
@@ -103,7 +105,7 @@ def launch(
     does, then raise KeyboardInterrupt."""
     request_path = workdir / "request.json"
     records.write(request, request_path)
-    log_path = workdir / "output.log"
+    log_path = workdir / LOG_NAME
     timed_out = flooded = False
     exceeded = None
     become_subreaper()

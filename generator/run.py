@@ -477,7 +477,8 @@ def _judge(feature: Feature, exited: Exited, timeout_s: float, phase: str) -> Sn
         return SnippetReport(
             "failed",
             phase,
-            f"Stopped in {phase}: it printed more than {LOG_LIMIT_BYTES // 2**20} MiB. Print a "
+            f"Stopped: it printed more than {LOG_LIMIT_BYTES // 2**20} MiB while loading, in "
+            "setup or in the first call (what the timed calls print is discarded). Print a "
             "summary instead of the data.",
         )
     if exited.report is None:
@@ -494,6 +495,18 @@ def _judge(feature: Feature, exited: Exited, timeout_s: float, phase: str) -> Sn
             f"{exited.log_tail}",
         )
     report: SnippetReport = exited.report
+    peak = report.measured.peak_rss_bytes if report.measured else 0
+    if peak > feature.memory_limit_mib * 2**20:  # a spike shorter than the watch's 0.1 s
+        return replace(
+            report,
+            status="failed",
+            message=(
+                f"Its peak memory was {peak / 2**20:.0f} MiB, over the limit of "
+                f"{feature.memory_limit_mib:g} MiB (memory_limit_mib in {yml}), in a spike "
+                "shorter than the runner's 0.1 s watch. Use less memory, or raise "
+                "memory_limit_mib if the work needs it."
+            ),
+        )
     if exited.left_behind and report.status == "ok":
         return replace(
             report,

@@ -16,7 +16,6 @@ import gc
 import importlib
 import importlib.util
 import inspect
-import io
 import math
 import os
 import resource
@@ -31,6 +30,8 @@ from . import adapters, records
 from .records import Measured, Sampling, SnippetReport, SnippetRequest
 
 MAX_OUTPUT_ELEMENTS = 1_000_000
+LOG_NAME = "output.log"  # in the workdir: the child's stdout and stderr, written by the parent
+MAX_PRINTED_BYTES = 1 << 20  # of setup's and the first call's output, read back for the result
 TRACEBACK_LINES = 40
 
 
@@ -60,7 +61,9 @@ class Phase:
 
     def __call__(self, name: str) -> None:
         self.name = name
-        self.path.write_text(name, encoding="utf-8")
+        partial = self.path.with_suffix(".partial")
+        partial.write_text(name, encoding="utf-8")
+        os.replace(partial, self.path)  # the parent never reads a half-written phase
 
 
 def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
@@ -95,11 +98,11 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
     modules.count("load")
     inputs = _load_inputs(request.inputs_path)
     kwargs = _setup_kwargs(snippet.setup, device=device, workdir=request.workdir)
-    captured = io.StringIO()
+    log = Path(request.workdir) / LOG_NAME
 
     _refuse_forbidden(request, before, "load")
     phase("setup")
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+    with _printed(log) as printed:
         adapter.sync()
         start = time.perf_counter()
         state = snippet.setup(inputs, **kwargs)
@@ -124,7 +127,7 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
     # sampled alternately with run()'s, so the page can say when compiling pays off.
     eager = getattr(snippet, "eager", None)
     if request.measure == "steady":
-        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        with _silenced():
             phase("warm-up")
             warmup_calls, last = _warm_up(snippet.run, state, adapter, sampling)
             if eager is not None:
@@ -172,8 +175,61 @@ def measure(request: SnippetRequest, phase: Phase) -> SnippetReport:
         framework_info=info,
         measured=measured,
         output=output,
-        output_text=captured.getvalue(),
+        output_text=printed.text,
     )
+
+
+class Printed:
+    """What the process printed inside a `_printed` block, once it has ended."""
+
+    text = ""
+
+
+@contextlib.contextmanager
+def _printed(log: Path) -> Iterator[Printed]:
+    """What setup and the first call print, at the file-descriptor level: the bytes that reach
+    stdout and stderr (Python's, C extensions', subprocesses'), read back from the log file
+    the parent gave the child, decoded with replacement. sys.stdout stays a real file, so
+    `sys.stdout.buffer` and `fileno()` work as when the snippet runs alone; and a crash keeps
+    the output in the log, for the message."""
+    printed = Printed()
+    _flush()
+    start = os.lseek(1, 0, os.SEEK_CUR)
+    try:
+        yield printed
+    finally:
+        _flush()
+        end = os.lseek(1, 0, os.SEEK_CUR)
+        with open(log, "rb") as file:
+            file.seek(start)
+            data = file.read(min(end - start, MAX_PRINTED_BYTES))
+        printed.text = data.decode("utf-8", errors="replace")
+        if end - start > MAX_PRINTED_BYTES:
+            printed.text += f"\n[… {end - start - MAX_PRINTED_BYTES:,} more bytes of output cut]"
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """stdout and stderr to /dev/null at the file-descriptor level, for the timed calls."""
+    _flush()
+    saved = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        _flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (null, *saved):
+            os.close(fd)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _refuse_forbidden(request: SnippetRequest, before: set[str], where: str) -> None:
