@@ -26,7 +26,7 @@ from .model import FRAMEWORKS, INSTALLED, SECTIONS, Feature, Framework, Mode, Pr
 from .run import Outcome, RunOptions, run_features
 from .schema import is_identifier
 from .site import build_site
-from .text import did_you_mean, last_line
+from .text import did_you_mean, first_line
 
 # `check` measures in quick mode into its own store, so it never replaces published numbers.
 CHECK_RESULTS = Path(".fieldguide") / "check-results"
@@ -178,9 +178,9 @@ def check(
     problems = [
         CheckProblem(
             o.result.feature,
-            f"{o.result.key} {o.result.status.value}: "
-            f"{last_line(o.result.message)} Run `fieldguide run --force "
-            f"{o.result.feature}` to see the whole message.",
+            f"{o.result.key} {o.result.status.value}: {first_line(o.result.message)} The whole "
+            f"message, traceback included, is under 'message' in "
+            f"{scratch.path(o.result.feature, o.result.key).relative_to(project.root)}.",
         )
         for o in outcomes
         if o.result.status in (Status.FAILED, Status.TIMEOUT)

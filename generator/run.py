@@ -13,6 +13,7 @@ import hashlib
 import os
 import runpy
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +31,7 @@ from . import peaks
 from .child.records import Sampling, SnippetReport, SnippetRequest
 from .environment import current_machine, load_average
 from .launch import (
+    GENERATOR_PARENT,
     LOG_LIMIT_BYTES,
     Exited,
     child_env,
@@ -50,6 +52,7 @@ from .model import (
     Status,
 )
 from .store import Store, cache_key
+from .text import without_local_paths
 
 # The time limit of a snippet process when its feature.yml declares none: quick mode is for
 # checks and CI, where a hang should not cost a quarter of an hour.
@@ -293,7 +296,7 @@ def _result(
         feature.framework_of(snippet),
         status,
         plan.keys[snippet],
-        message=message,
+        message=_for_a_page(message, feature),
         variant=variant.id if variant else "",
         **base,
         **more,
@@ -328,6 +331,20 @@ def _measured_result(
         output_text=_capped(first.output_text),
         inputs_sha256=inputs_sha,
     )
+
+
+def _for_a_page(message: str, feature: Feature) -> str:
+    """A message as a page may show it: no colour codes, no paths of this machine."""
+    project = feature.directory.parent.parent
+    places = {
+        str(project.resolve()): "<project>",
+        str(GENERATOR_PARENT): "<project>",
+        sys.prefix: "<venv>",
+        sys.base_prefix: "<python>",
+        tempfile.gettempdir(): "<tmp>",
+        str(Path.home()): "~",
+    }
+    return without_local_paths(message, places)
 
 
 def _capped(text: str) -> str:

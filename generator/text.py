@@ -86,6 +86,20 @@ def front_matter(values: dict[str, object]) -> str:
     return yaml.safe_dump(values, allow_unicode=True, sort_keys=False, width=1 << 30).rstrip("\n")
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def without_local_paths(text: str, places: dict[str, str]) -> str:
+    """Terminal colour codes removed, and each local path in `places` (path -> its name, e.g.
+    the virtualenv -> "<venv>") replaced, longest first: a message bound for a page must not
+    show this machine's layout."""
+    text = ANSI_ESCAPE.sub("", text)
+    for path in sorted(places, key=len, reverse=True):
+        if path:
+            text = text.replace(path, places[path])
+    return text
+
+
 def slug(text: str) -> str:
     """Lowercase words joined by '-': 'Developer experience' -> 'developer-experience'."""
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
@@ -94,6 +108,11 @@ def slug(text: str) -> str:
 def one_line(text: str) -> str:
     """Runs of whitespace, newlines included, as single spaces."""
     return " ".join(text.split())
+
+
+def first_line(message: str) -> str:
+    lines = message.strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def last_line(message: str) -> str:

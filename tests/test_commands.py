@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator import commands
+from generator.environment import current_machine
 from generator.run import RunOptions
 
 from .conftest import feature_files
@@ -32,8 +33,10 @@ def test_check_fails_on_a_failing_snippet_and_passes_a_good_one(make_project):
     assert [(p.feature, p.text) for p in problems] == [
         (
             "bad",
-            "pytorch failed: ZeroDivisionError: division by zero Run `fieldguide run --force "
-            "bad` to see the whole message.",
+            "pytorch failed: The snippet raised ZeroDivisionError: division by zero during "
+            "first call at with_pytorch.py, line 6: 1 / 0 The whole message, traceback "
+            "included, is under 'message' in .fieldguide/check-results/"
+            f"{current_machine().machine_id}/bad/pytorch.json.",
         )
     ]
 

@@ -279,3 +279,13 @@ def test_a_crash_keeps_what_was_printed_before_it(make_project):
     )
     assert result.status is Status.FAILED
     assert result.message.endswith("Last output:\nabout to crash")
+
+
+def test_colour_codes_and_local_paths_never_reach_the_message(make_project):
+    body = (
+        "raise ValueError('\\x1b[31mred\\x1b[0m at ' + os.path.abspath('.') + ' in ' + sys.prefix)"
+    )
+    result, _ = hostile_run(make_project, body)
+    assert result.status is Status.FAILED
+    assert "\x1b" not in result.message and sys.prefix not in result.message
+    assert "ValueError: red at <tmp>/" in result.message and " in <venv>" in result.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -199,8 +200,15 @@ def test_failing_snippet_is_a_status_with_the_traceback_tail(make_project):
     outcomes = run(project)
     failed = outcomes["fake", "pytorch"].result
     assert failed.status is Status.FAILED
-    assert failed.message.startswith("The snippet raised during first call:\nTraceback")
+    assert failed.message.startswith(
+        "The snippet raised ValueError: shapes (3,) and (4,) not aligned during first call at "
+        'with_pytorch.py, line 6: raise ValueError("shapes (3,) and (4,) not aligned")\n'
+        "Traceback (its end):\n"
+    )
     assert failed.message.endswith("ValueError: shapes (3,) and (4,) not aligned")
+    # No path of this machine reaches the page: the project, the virtualenv, the temp folder.
+    assert str(project.root) not in failed.message and sys.prefix not in failed.message
+    assert '"<project>/generator/child/harness.py"' in failed.message
     assert outcomes["fake", "tensorflow"].result.status is Status.OK
 
 

@@ -46,8 +46,10 @@ def main(request_path: str) -> int:
         report = measure(request, phase)
     except SnippetError as exc:
         report = SnippetReport("failed", phase.name, str(exc))
-    except BaseException:  # any failure of the snippet is data, not a crash
-        report = SnippetReport("failed", phase.name, _traceback_tail(phase.name))
+    except BaseException as exc:  # any failure of the snippet is data, not a crash
+        report = SnippetReport(
+            "failed", phase.name, _traceback_tail(exc, phase.name, request.snippet_path)
+        )
     records.write(report, Path(request.report_path))
     return 0
 
@@ -402,10 +404,20 @@ def _max_rss(who: int) -> int:
     return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB
 
 
-def _traceback_tail(phase: str) -> str:
+def _traceback_tail(exc: BaseException, phase: str, snippet_path: str) -> str:
+    """The exception's own first line and the snippet line it came from, first (a library's
+    long message can bury both), then the end of the traceback."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    headline = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == snippet_path]
+    where = (
+        f" at {Path(snippet_path).name}, line {frames[-1].lineno}: {frames[-1].line}"
+        if frames and frames[-1].line
+        else ""
+    )
     lines = traceback.format_exc().rstrip().splitlines()
     tail = "\n".join(lines[-TRACEBACK_LINES:])
-    return f"The snippet raised during {phase}:\n{tail}"
+    return f"The snippet raised {headline} during {phase}{where}\nTraceback (its end):\n{tail}"
 
 
 if __name__ == "__main__":
