@@ -41,8 +41,10 @@ def build(project: Project, options: RunOptions, console: Console) -> list[Outco
     features = discover(project.snippets)
     results = _store(project.results, options.device, options.threads)
     outcomes = run_features(features, options, results, console)
-    rendering.sync(project.generated, _pages(project, features, results.machine_id))
+    files, unreadable = _pages(project, features, results.machine_id)
+    rendering.sync(project.generated, files)
     build_site(project.root, project.site, template_cache=project.root / TEMPLATE_CACHE)
+    _refuse_unreadable(unreadable)
     return outcomes
 
 
@@ -63,21 +65,34 @@ def render(project: Project, machine_id: str | None = None, device: str = "cpu")
     `machine_id` may also name a results folder directly (e.g. <id>-cuda)."""
     features = discover(project.snippets)
     key = machine_id or store.results_key(current_machine().machine_id, device)
-    return rendering.sync(project.generated, _pages(project, features, key))
+    files, unreadable = _pages(project, features, key)
+    changed = rendering.sync(project.generated, files)
+    _refuse_unreadable(unreadable)
+    return changed
 
 
-def _pages(project: Project, features: list[Feature], key: str) -> dict[str, bytes]:
+def _pages(
+    project: Project, features: list[Feature], key: str
+) -> tuple[dict[str, bytes], list[str]]:
     """Load the results snapshot and the rules, render the pages of results folder `key` (its
-    other thread counts beside it)."""
-    snapshot = store.load_snapshot(project.results, features, strict=key)
+    other thread counts beside it). Also returns why any of its result files was unreadable:
+    such a file marks its snippet's tab, and every other page still renders."""
+    snapshot = store.load_snapshot(project.results, features)
     rules = _rules(project, features, snapshot, key)
-    return rendering.pages(
-        features,
-        snapshot.machine(key),
-        rules,
-        project.root / CHART_CACHE,
-        others=snapshot.other_threads(key),
+    machine = snapshot.machine(key)
+    files = rendering.pages(
+        features, machine, rules, project.root / CHART_CACHE, others=snapshot.other_threads(key)
     )
+    return files, sorted(machine.unreadable.values())
+
+
+def _refuse_unreadable(unreadable: list[str]) -> None:
+    """After everything else rendered: a non-zero exit that names each unreadable file."""
+    if unreadable:
+        raise FieldGuideError(
+            f"{len(unreadable)} result file(s) could not be read; the other pages were "
+            "rendered and these snippets' tabs say so:\n" + "\n".join(f"- {u}" for u in unreadable)
+        )
 
 
 def _rules(
@@ -99,7 +114,7 @@ def ask(
     """Answer the questionnaire (from `answers_text`, or by prompting) and explain the result."""
     features = discover(project.snippets)
     key = machine_id or current_machine().machine_id
-    snapshot = store.load_snapshot(project.results, features, strict=key)
+    snapshot = store.load_snapshot(project.results, features)
     rules = questionnaire.resolve(
         questionnaire.load_rules(project.rules, RULES_SOURCE, features), features, snapshot, key
     )

@@ -44,6 +44,7 @@ class Side:
     roofline: compare.Roofline | None = None  # when the feature declares its work
     modules: tuple[tuple[str, int], ...] = ()  # (phase, modules it imported), first process
     variant: Variant | None = None
+    unreadable: str = ""  # why its stored result could not be read
 
 
 @dataclass(frozen=True)
@@ -296,6 +297,7 @@ def _side(
         last_ok,
         returned="",
         variant=feature.variant(key),
+        unreadable=machine.unreadable.get((feature.id, key), ""),
     )
     source = result if result and result.ok else last_ok
     if source is None:

@@ -99,11 +99,22 @@ class Store:
         write_json(path, {**record.as_json(), "schema_version": SCHEMA_VERSION})
         return path
 
-    def load_all_peaks(self) -> dict[str, PeakRecord]:
+    def load_all_peaks(
+        self, unreadable: dict[tuple[str, str], str] | None = None
+    ) -> dict[str, PeakRecord]:
+        """Every peak record; one that cannot be read goes into `unreadable` (or raises)."""
         folder = self.folder / "peaks"
-        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        records = (PeakRecord.from_json(read_json(path, "")) for path in files)
-        return {record.run_id: record for record in records}
+        records = {}
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                record = PeakRecord.from_json(read_json(path, ""))
+            except FieldGuideError as exc:
+                if unreadable is None:
+                    raise
+                unreadable["peaks", path.stem] = str(exc)
+                continue
+            records[record.run_id] = record
+        return records
 
     @contextlib.contextmanager
     def exclusive(self, on_wait: Callable[[], None]) -> Iterator[None]:
@@ -119,11 +130,16 @@ class Store:
             yield
 
     def load_machine(self, features: list[Feature]) -> MachineResults:
-        """Everything stored for these features on this machine, read once."""
-        results, last_ok = {}, {}
+        """Everything stored for these features on this machine, read once. A file that cannot
+        be read is recorded as unreadable, with why: it marks its own snippet, not the site."""
+        results, last_ok, unreadable = {}, {}, {}
         for feature in features:
             for key in feature.keys:
-                result = self.load(feature.id, key)
+                try:
+                    result = self.load(feature.id, key)
+                except FieldGuideError as exc:  # named from the project, not this machine
+                    unreadable[feature.id, key] = str(exc).replace(f"{self.root.parent}/", "")
+                    continue
                 if result is None:
                     continue
                 results[feature.id, key] = result
@@ -131,7 +147,8 @@ class Store:
                     previous = self.load_last_ok(feature.id, key)
                     if previous is not None:
                         last_ok[feature.id, key] = previous
-        return MachineResults(self.machine_id, results, last_ok, self.load_all_peaks())
+        peaks = self.load_all_peaks(unreadable)
+        return MachineResults(self.machine_id, results, last_ok, peaks, unreadable)
 
 
 @dataclass(frozen=True)
@@ -142,6 +159,8 @@ class MachineResults:
     results: Mapping[tuple[str, str], RunResult] = field(default_factory=dict)
     last_ok: Mapping[tuple[str, str], RunResult] = field(default_factory=dict)
     peaks: Mapping[str, PeakRecord] = field(default_factory=dict)  # run id -> record
+    # (feature id, snippet key) -> why its result file could not be read
+    unreadable: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     def result(self, feature_id: str, key: str) -> RunResult | None:
         return self.results.get((feature_id, key))
@@ -173,22 +192,13 @@ class Snapshot:
         ]
 
 
-def load_snapshot(results_dir: Path, features: list[Feature], strict: str = "") -> Snapshot:
-    """All machines' results of these features. An unreadable file of the `strict` machine
-    (the one whose pages are rendered) is an error; another machine's is that machine's
-    problem, and its folder is read as far as it can be."""
+def load_snapshot(results_dir: Path, features: list[Feature]) -> Snapshot:
+    """All machines' results of these features. A file that cannot be read is recorded in its
+    machine's `unreadable`, never raised: it marks its snippet, and the rest renders."""
     folders = (
         sorted(p.name for p in results_dir.iterdir() if p.is_dir()) if results_dir.is_dir() else []
     )
-    machines = {}
-    for key in folders:
-        store = Store(results_dir, key)
-        try:
-            machines[key] = store.load_machine(features)
-        except FieldGuideError:
-            if key == strict:
-                raise
-    return Snapshot(machines)
+    return Snapshot({key: Store(results_dir, key).load_machine(features) for key in folders})
 
 
 def cache_key(

@@ -20,7 +20,7 @@ from rich.console import Console
 from generator import store
 from generator.commands import render
 from generator.discover import discover
-from generator.errors import ValidationError
+from generator.errors import FieldGuideError, ValidationError
 from generator.launch import RUN_MARKER
 from generator.model import Status
 from generator.run import DEFAULT_TIMEOUT_S, run_features
@@ -289,3 +289,27 @@ def test_colour_codes_and_local_paths_never_reach_the_message(make_project):
     assert result.status is Status.FAILED
     assert "\x1b" not in result.message and sys.prefix not in result.message
     assert "ValueError: red at <tmp>/" in result.message and " in <venv>" in result.message
+
+
+def test_a_corrupted_result_marks_its_snippet_and_the_rest_still_renders(make_project):
+    """A snippet can write anywhere its user can: one that overwrote another feature's result
+    used to stop every page from rendering."""
+    files = {**feature_files("one"), **feature_files("two"), "docs/index.md": "# Home\n"}
+    project = make_project(files)
+    results = store.Store(project.results, "test-machine")
+    for feature in ("one", "two"):
+        results.save(recorded("pytorch", 1.0, feature=feature))
+        results.save(recorded("tensorflow", 2.0, feature=feature))
+    results.path("two", "pytorch").write_text("garbage")
+    with pytest.raises(FieldGuideError) as info:
+        render(project, "test-machine")
+    assert str(info.value).startswith(
+        "1 result file(s) could not be read; the other pages were rendered"
+    )
+    assert "- results/test-machine/two/pytorch.json: cannot be read as JSON" in str(info.value)
+    one = (project.generated / "core" / "one.md").read_text()
+    two = (project.generated / "core" / "two.md").read_text()
+    assert "| Steady state, per call | " in one
+    assert '!!! failure "Its stored result cannot be read"' in two
+    assert "Run `fieldguide run --force two` to measure again." in two
+    assert str(project.root) not in two
