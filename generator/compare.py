@@ -84,6 +84,7 @@ class Verdict(enum.StrEnum):
     TENSORFLOW = "tensorflow"
     SAME = "same"  # no measurable difference
     UNKNOWN = "unknown"  # too few values to tell
+    NOT_JUDGED = "not judged"  # measured in quick mode or on a busy machine: shown, not judged
 
 
 class Agreement(enum.StrEnum):
@@ -144,8 +145,11 @@ class Ratio:
     # The 90% interval, for equivalence tests (two one-sided tests at 5% each): NaN if none.
     ci90_low: float = float("nan")
     ci90_high: float = float("nan")
+    why: str = ""  # why a verdict was not judged
 
     def describe(self, better: str = "lower") -> str:
+        if self.verdict == Verdict.NOT_JUDGED:
+            return f"not judged ({self.why})"
         if self.verdict == Verdict.UNKNOWN:
             return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
         if self.verdict == Verdict.SAME:
@@ -673,6 +677,10 @@ def row(
     label, unit = QUANTITY_LABELS.get(quantity, ("", ""))
     if metric:
         label, unit = metric.label, metric.unit
+    compared = ratio(groups[0], groups[1])
+    why = _not_judged(pytorch, tensorflow)
+    if compared is not None and why:
+        compared = replace(compared, verdict=Verdict.NOT_JUDGED, why=why)
     return Row(
         quantity,
         label,
@@ -680,8 +688,20 @@ def row(
         metric.better if metric else "lower",
         summarize(groups[0]),
         summarize(groups[1]),
-        ratio(groups[0], groups[1]),
+        compared,
     )
+
+
+def _not_judged(*results: RunResult | None) -> str:
+    """Why no verdict may be drawn from these results: quick mode (one process, a few samples:
+    its verdicts flipped between runs) or a machine others were using; "" when none."""
+    measured = [r for r in results if r is not None]
+    if any(r.protocol.mode == "quick" for r in measured):
+        return "quick mode"
+    busy = [r.runtime.get("other_cpu_cores") or 0.0 for r in measured]
+    if any(b > BUSY_CORES for b in busy):
+        return "busy machine"
+    return ""
 
 
 def loc_row(feature: Feature, keys: tuple[str, str] = FRAMEWORKS) -> Row | None:
@@ -754,7 +774,7 @@ class VariantRow:
         """The ratio in words, e.g. "2.3× slower", "no measurable difference"."""
         if self.ratio is None:
             return "—"
-        if self.ratio.verdict in (Verdict.UNKNOWN, Verdict.SAME):
+        if self.ratio.verdict in (Verdict.UNKNOWN, Verdict.SAME, Verdict.NOT_JUDGED):
             return self.ratio.describe()
         value = self.ratio.value
         if value == 1:
@@ -771,11 +791,15 @@ def variant_rows(
     """A variant's steady state, first call, time to first result, memory and code size beside
     the headline snippet of the same framework, with the ratio and its interval."""
     found = []
+    why = _not_judged(headline, variant)
     for quantity in VARIANT_TABLE:
         if quantity == "steady" and feature.measure == "once":
             continue
         groups = [per_process(r, quantity) if r else [] for r in (headline, variant)]
         label, unit = QUANTITY_LABELS[quantity]
+        compared = ratio(groups[1], groups[0])
+        if compared is not None and why:
+            compared = replace(compared, verdict=Verdict.NOT_JUDGED, why=why)
         found.append(
             VariantRow(
                 quantity,
@@ -783,7 +807,7 @@ def variant_rows(
                 unit,
                 summarize(groups[0]),
                 summarize(groups[1]),
-                ratio(groups[1], groups[0]),
+                compared,
             )
         )
     found = [r for r in found if r.headline or r.variant]
@@ -829,7 +853,9 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
             "Both frameworks must have a result for this quantity.",
         )
     observed = found.ratio.verdict
-    if observed == Verdict.UNKNOWN:
+    if observed == Verdict.NOT_JUDGED:
+        verdict = f"not judged ({found.ratio.why})"
+    elif observed == Verdict.UNKNOWN:
         verdict = "not enough samples"
     elif claim.expect == "same" and observed != Verdict.SAME:
         verdict = "contradicted"

@@ -395,3 +395,20 @@ def test_a_quarter_of_the_processes_is_a_second_behaviour_not_outliers():
     medians[:5] = 2.0  # 25%: too many to set aside
     assert not outliers(medians).any()
     assert not outliers(np.array([1.0, 1.0, 5.0])).any()  # too few processes to tell
+
+
+def test_quick_mode_and_busy_results_are_shown_but_not_judged():
+    """Quick-mode verdicts flipped between runs (one went from "25x better" to nothing)."""
+    from dataclasses import replace
+
+    from generator.compare import row
+
+    from .conftest import recorded
+
+    fast, slow = recorded("pytorch", 1.0), recorded("tensorflow", 2.0)
+    assert row(feature(), "steady", fast, slow).ratio.verdict == "pytorch"
+    quick = replace(slow, protocol=Protocol.for_mode("quick", 2))
+    judged = row(feature(), "steady", fast, quick).ratio
+    assert judged.verdict == "not judged" and judged.describe() == "not judged (quick mode)"
+    busy = replace(slow, runtime={"other_cpu_cores": 0.9})
+    assert row(feature(), "steady", fast, busy).ratio.describe() == "not judged (busy machine)"

@@ -165,8 +165,12 @@ def _resolved(effect: Effect, evidence: Evidence) -> Effect:
     if m.ratio.ci_low != m.ratio.ci_high:
         ratio = ratio.replace(" (", " (95% CI ")
     lower = m.ratio.verdict
-    if lower in ("same", "unknown"):
-        why = "no measurable difference" if lower == "same" else "too few samples to tell"
+    if lower in ("same", "unknown", "not judged"):
+        why = {
+            "same": "no measurable difference",
+            "unknown": "too few samples to tell",
+            "not judged": f"not judged ({m.ratio.why})",
+        }[lower]
         if lower == "same" and m.quantity == "loc":
             why = (
                 f"a difference under the stated threshold ({compare.LOC_RELATIVE:.0%} and "
