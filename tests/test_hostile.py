@@ -313,3 +313,13 @@ def test_a_corrupted_result_marks_its_snippet_and_the_rest_still_renders(make_pr
     assert '!!! failure "Its stored result cannot be read"' in two
     assert "Run `fieldguide run --force two` to measure again." in two
     assert str(project.root) not in two
+
+
+def test_a_childs_peak_memory_is_its_own_not_its_parents(make_project):
+    """getrusage's peak survives exec: a child of a 600 MiB parent reported 600 MiB, and a
+    memory limit below that failed a snippet that used 20 MiB."""
+    ballast = b"x" * (600 * 2**20)  # written, so resident: the runner (this process) grows
+    result, other = hostile_run(make_project, "pass", yml_extra="memory_limit_mib: 256\n")
+    assert result.status is Status.OK and other.status is Status.OK
+    assert result.processes[0].peak_rss_bytes < 256 * 2**20
+    del ballast

@@ -400,6 +400,13 @@ def _current_rss() -> int | None:
 
 
 def _max_rss(who: int) -> int:
+    """This process's peak resident memory. On Linux, VmHWM: getrusage's ru_maxrss survives
+    exec, so a child started from a 500 MiB parent reports 500 MiB however little it uses."""
+    if who == resource.RUSAGE_SELF:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
     rss = resource.getrusage(who).ru_maxrss
     return rss if sys.platform == "darwin" else rss * 1024  # Linux reports KiB
 
