@@ -149,12 +149,27 @@ def build(options: RunOptions) -> None:
 
 @cli.command()
 @click.argument("features", nargs=-1)
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Only the features this branch changed against --base (committed or not).",
+)
+@click.option(
+    "--base", default="main", show_default=True, help="The git ref --changed compares with."
+)
 @run_options
 @user_errors
-def check(features: tuple[str, ...], options: RunOptions) -> None:
+def check(features: tuple[str, ...], changed: bool, base: str, options: RunOptions) -> None:
     """Validate metadata, quick-run FEATURES (default: all), and check both sides agree.
     It always measures in quick mode, into .fieldguide/ (--quick changes nothing here)."""
-    outcomes, problems = commands.check(Project.find(), list(features), options, console)
+    project = Project.find()
+    if changed:
+        features = tuple(commands.changed_features(project, base))
+        if not features:
+            console.print(f"No feature changed against {base}: nothing to check.")
+            return
+        console.print(f"Checking what changed against {base}: {', '.join(features)}")
+    outcomes, problems = commands.check(project, list(features), options, console)
     console.print(summary_table(outcomes))
     for problem in problems:
         console.print(

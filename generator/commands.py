@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +165,37 @@ def new(project: Project, feature_id: str, title: str, section: str) -> Path:
         filled.append(line)
     metadata.write_text("".join(filled), encoding="utf-8")
     return folder
+
+
+def changed_features(project: Project, base: str) -> list[str]:
+    """The features a branch changed against `base` (a git ref), committed or not: those with
+    a file changed under snippets/<id>/. A change to what every snippet uses (snippets/_shared,
+    the generator) means all of them."""
+
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=project.root, capture_output=True, text=True, check=True
+            )
+        except (OSError, subprocess.CalledProcessError) as exc:
+            said = getattr(exc, "stderr", "") or str(exc)
+            raise FieldGuideError(
+                f"--changed: `git {' '.join(args)}` failed ({said.strip()}). Run check inside "
+                "a git checkout, with --base naming a branch or commit it has (e.g. "
+                "--base origin/main after `git fetch`)."
+            ) from exc
+        return [line for line in done.stdout.splitlines() if line]
+
+    files = set(git("diff", "--name-only", f"{base}...HEAD"))
+    files |= set(git("diff", "--name-only", "HEAD"))  # not committed yet
+    files |= set(git("ls-files", "--others", "--exclude-standard"))  # new files
+    every = [f.id for f in discover(project.snippets)]
+    if any(f.startswith(("generator/", "snippets/_shared/")) for f in files):
+        return every
+    touched = {
+        Path(f).parts[1] for f in files if f.startswith("snippets/") and len(Path(f).parts) > 2
+    }
+    return [feature for feature in every if feature in touched]
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,43 @@ def test_a_contributor_scaffolds_fills_checks_and_finds_the_page(tmp_path):
     page = (project.generated / "core" / "column-max.md").read_text()
     assert "# Column maximum" in page and '!!! success "Same result? Yes"' in page
     assert "| Steady state, per call | " in page
+
+
+def git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_check_changed_finds_what_a_branch_changed_committed_or_not(make_project):
+    from .conftest import feature_files
+
+    files = {**feature_files("one"), **feature_files("two"), **feature_files("three")}
+    project = make_project(files)
+    git(project.root, "init", "-q", "-b", "main")
+    git(project.root, "add", "-A")
+    git(project.root, "commit", "-q", "-m", "base")
+    git(project.root, "checkout", "-q", "-b", "feature")
+    assert commands.changed_features(project, "main") == []
+    two = project.snippets / "two" / "with_pytorch.py"
+    two.write_text(two.read_text() + "\n# committed edit\n")
+    git(project.root, "commit", "-q", "-am", "edit two")
+    three = project.snippets / "three" / "feature.yml"
+    three.write_text(three.read_text() + "# not committed yet\n")
+    assert sorted(commands.changed_features(project, "main")) == ["three", "two"]
+    (project.root / "generator").mkdir()
+    (project.root / "generator" / "new.py").write_text("")  # what every snippet uses
+    assert sorted(commands.changed_features(project, "main")) == ["one", "three", "two"]
+
+
+def test_check_changed_outside_git_says_what_to_do(make_project):
+    from .conftest import feature_files
+
+    project = make_project(feature_files("one"))
+    with pytest.raises(FieldGuideError, match="Run check inside a git checkout, with --base"):
+        commands.changed_features(project, "no-such-ref")
