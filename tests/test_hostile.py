@@ -323,3 +323,18 @@ def test_a_childs_peak_memory_is_its_own_not_its_parents(make_project):
     assert result.status is Status.OK and other.status is Status.OK
     assert result.processes[0].peak_rss_bytes < 256 * 2**20
     del ballast
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("sys.exit(0)", "The snippet raised SystemExit: 0 during first call at with_pytorch.py"),
+        ("os.abort()", "The child process was killed by SIGABRT in first call"),
+        ("raise KeyboardInterrupt", "The snippet raised KeyboardInterrupt during first call"),
+    ],
+)
+def test_exits_and_aborts_are_statuses_that_name_what_happened(make_project, body, says):
+    result, other = hostile_run(make_project, body)
+    assert result.status is Status.FAILED
+    assert result.message.startswith(says)
+    assert other.status is Status.OK
