@@ -677,10 +677,7 @@ def row(
     label, unit = QUANTITY_LABELS.get(quantity, ("", ""))
     if metric:
         label, unit = metric.label, metric.unit
-    compared = ratio(groups[0], groups[1])
-    why = _not_judged(pytorch, tensorflow)
-    if compared is not None and why:
-        compared = replace(compared, verdict=Verdict.NOT_JUDGED, why=why)
+    compared = _judged(ratio(groups[0], groups[1]), _not_judged(pytorch, tensorflow))
     return Row(
         quantity,
         label,
@@ -690,6 +687,11 @@ def row(
         summarize(groups[1]),
         compared,
     )
+
+
+def _judged(compared: Ratio | None, why: str) -> Ratio | None:
+    """The ratio, without a verdict when there is a reason (`_not_judged`) to draw none."""
+    return replace(compared, verdict=Verdict.NOT_JUDGED, why=why) if compared and why else compared
 
 
 def _not_judged(*results: RunResult | None) -> str:
@@ -797,9 +799,7 @@ def variant_rows(
             continue
         groups = [per_process(r, quantity) if r else [] for r in (headline, variant)]
         label, unit = QUANTITY_LABELS[quantity]
-        compared = ratio(groups[1], groups[0])
-        if compared is not None and why:
-            compared = replace(compared, verdict=Verdict.NOT_JUDGED, why=why)
+        compared = _judged(ratio(groups[1], groups[0]), why)
         found.append(
             VariantRow(
                 quantity,

@@ -143,8 +143,7 @@ def launch(
                         timed_out = True
                         break
             if proc.poll() is not None:  # ended on its own: did it leave anything running?
-                for orphan in _adopted(proc.pid):  # orphaned before a poll could see them
-                    seen.setdefault(orphan.pid, orphan)
+                _memory(proc.pid, seen)  # orphans handed to us before a poll could see them
                 flooded = log_path.stat().st_size > LOG_LIMIT_BYTES
                 left = _left_behind(seen, time.monotonic() + GRACE_S)
         finally:
@@ -152,8 +151,7 @@ def launch(
             # and normal exit alike: no process outlives its child, in its group or not.
             _memory(proc.pid, seen)  # what started since the last poll
             _kill_group(proc)
-            for orphan in _adopted(proc.pid):
-                seen.setdefault(orphan.pid, orphan)
+            _memory(proc.pid, seen)  # what the group's end orphaned
             _kill(list(seen.values()))
     report_path = Path(request.report_path)
     report = None
@@ -188,13 +186,14 @@ def _signals_interrupt() -> Iterator[None]:
 
 def _memory(pid: int, seen: dict[int, psutil.Process]) -> tuple[int, int]:
     """The RSS of `pid` and the summed RSS of its live descendants, which join `seen`: those
-    in its tree, and those orphaned and handed to this process as their subreaper."""
-    try:
+    in its tree (while it lives), and those orphaned and handed to this process as their
+    subreaper."""
+    own, children = 0, []
+    with contextlib.suppress(psutil.Error):
         root = psutil.Process(pid)
         own = root.memory_info().rss
-        children = root.children(recursive=True) + _adopted(pid)
-    except psutil.Error:
-        return 0, 0
+        children = root.children(recursive=True)
+    children += _adopted(pid)
     total = 0
     for child in children:
         seen.setdefault(child.pid, child)
@@ -240,11 +239,16 @@ def _left_behind(seen: dict[int, psutil.Process], until: float) -> tuple[str, ..
         if not alive or time.monotonic() >= until:
             break
         time.sleep(0.05)
+    return tuple(_named(alive))
+
+
+def _named(processes: list[psutil.Process]) -> list[str]:
+    """Processes as "pid (name)", those that are already gone left out."""
     named = []
-    for process in alive:
+    for process in processes:
         with contextlib.suppress(psutil.Error):
             named.append(f"{process.pid} ({process.name()})")
-    return tuple(named)
+    return named
 
 
 def _kill(processes: list[psutil.Process]) -> None:
@@ -269,10 +273,7 @@ def leftovers_of_earlier_runs(owner: str) -> list[psutil.Process]:
 
 def end_processes(processes: list[psutil.Process]) -> list[str]:
     """Kill these processes; returns them as "pid (name)"."""
-    named = []
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            named.append(f"{process.pid} ({process.name()})")
+    named = _named(processes)
     _kill(processes)
     return named
 

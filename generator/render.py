@@ -202,8 +202,10 @@ def _at_other_threads(
     notes = []
     for other in others:
         for _, there in other.differing:
+            if there.quantity != claim.quantity:
+                continue
             at = compare.check_claim(claim, [there], unrelated)
-            if there.quantity == claim.quantity and at.verdict != check.verdict:
+            if at.verdict != check.verdict:
                 plural = "s" if other.threads != 1 else ""
                 notes.append(
                     f" At {other.threads} intra-op thread{plural} it is {at.verdict}: {at.evidence}"

@@ -99,22 +99,22 @@ class Store:
         write_json(path, {**record.as_json(), "schema_version": SCHEMA_VERSION})
         return path
 
-    def load_all_peaks(
-        self, unreadable: dict[tuple[str, str], str] | None = None
-    ) -> dict[str, PeakRecord]:
-        """Every peak record; one that cannot be read goes into `unreadable` (or raises)."""
+    def load_all_peaks(self, unreadable: dict[tuple[str, str], str]) -> dict[str, PeakRecord]:
+        """Every peak record; one that cannot be read goes into `unreadable`."""
         folder = self.folder / "peaks"
         records = {}
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             try:
                 record = PeakRecord.from_json(read_json(path, ""))
             except FieldGuideError as exc:
-                if unreadable is None:
-                    raise
-                unreadable["peaks", path.stem] = str(exc)
+                unreadable["peaks", path.stem] = self._from_project(exc)
                 continue
             records[record.run_id] = record
         return records
+
+    def _from_project(self, error: FieldGuideError) -> str:
+        """An error's message with its paths named from the project, not from this machine."""
+        return str(error).replace(f"{self.root.parent}/", "")
 
     @contextlib.contextmanager
     def exclusive(self, on_wait: Callable[[], None]) -> Iterator[None]:
@@ -137,8 +137,8 @@ class Store:
             for key in feature.keys:
                 try:
                     result = self.load(feature.id, key)
-                except FieldGuideError as exc:  # named from the project, not this machine
-                    unreadable[feature.id, key] = str(exc).replace(f"{self.root.parent}/", "")
+                except FieldGuideError as exc:
+                    unreadable[feature.id, key] = self._from_project(exc)
                     continue
                 if result is None:
                     continue
