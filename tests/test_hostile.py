@@ -17,7 +17,7 @@ import pytest
 import yaml
 from rich.console import Console
 
-from generator import store
+from generator import launch, store
 from generator.commands import render
 from generator.discover import discover
 from generator.errors import FieldGuideError, ValidationError
@@ -164,14 +164,19 @@ def test_a_crash_names_its_signal_and_phase(make_project):
     )
 
 
-def test_a_memory_spike_between_two_samples_is_caught_by_the_peak(make_project):
+def test_a_memory_spike_between_two_samples_is_caught_by_the_peak(make_project, monkeypatch):
     """The limit is watched every 0.1 s; a spike shorter than that shows in the peak RSS the
-    harness records, and fails the snippet after the fact."""
+    harness records, and fails the snippet after the fact. (The watch is slowed down here so
+    that it cannot see the spike itself.)"""
+    monkeypatch.setattr(launch, "POLL_S", 30.0)
     result, _ = hostile_run(
         make_project, "pass", "bytearray(600 * 2**20)\n    return None", "memory_limit_mib: 256\n"
     )
     assert result.status is Status.FAILED
-    assert "over the limit of 256 MiB" in result.message
+    assert result.message.startswith("Its peak memory was ")
+    assert (
+        "over the limit of 256 MiB (memory_limit_mib in feature.yml), in a spike" in result.message
+    )
 
 
 def test_printed_output_is_capped_in_the_result(make_project):
@@ -181,8 +186,13 @@ def test_printed_output_is_capped_in_the_result(make_project):
     assert result.output_text.endswith("more characters of output cut: kept the first 65,536]")
 
 
-def test_quick_mode_has_a_shorter_default_timeout():
-    assert DEFAULT_TIMEOUT_S["quick"] < DEFAULT_TIMEOUT_S["default"] <= 900
+def test_quick_mode_without_a_declared_timeout_gets_the_quick_default(make_project, monkeypatch):
+    monkeypatch.setitem(DEFAULT_TIMEOUT_S, "quick", 0.5)  # 180 s in earnest
+    result, _ = hostile_run(make_project, "time.sleep(60)")
+    assert result.status is Status.TIMEOUT
+    assert result.message.startswith(
+        "Killed after 0.5 s (the default; set timeout_s in feature.yml) in first call."
+    )
 
 
 def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
