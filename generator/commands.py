@@ -18,7 +18,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from . import compare, questionnaire, store
+from . import compare, outputs, questionnaire, store
 from . import render as rendering  # `render` is the command below
 from .discover import discover
 from .environment import current_machine
@@ -218,8 +218,10 @@ def check(
         # The rules cite features: validate against all of them, not just those checked now.
         questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
     scratch = _store(project.root / CHECK_RESULTS, options.device, options.threads)
+    # Two processes of each snippet: their results must agree, or the snippet is not
+    # deterministic (a publication run compares all its processes the same way).
     quick = RunOptions(
-        options.frameworks, options.device, Mode.QUICK, options.force, options.threads
+        options.frameworks, options.device, Mode.QUICK, options.force, options.threads, 2
     )
     outcomes = run_features(features, quick, scratch, console, frameworks)
     problems = [
@@ -249,7 +251,7 @@ def check(
         for key in FRAMEWORKS[:1] + tuple(v.key for v in feature.variants):
             pair, keys = compare.standing_in(feature, key, results)
             verdict = compare.equivalence(feature, pair["pytorch"], pair["tensorflow"])
-            if verdict.verdict == compare.Agreement.MISMATCH:
+            if verdict.verdict == outputs.Agreement.MISMATCH:
                 problems.append(
                     CheckProblem(
                         feature.id,

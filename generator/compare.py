@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
@@ -24,6 +23,7 @@ from .model import (
     ProcessRecord,
     RunResult,
 )
+from .outputs import Agreement, Equivalence, compare_outputs
 from .peaks import BOUNDING, PeakRecord
 from .text import format_value
 
@@ -85,15 +85,6 @@ class Verdict(enum.StrEnum):
     SAME = "same"  # no measurable difference
     UNKNOWN = "unknown"  # too few values to tell
     NOT_JUDGED = "not judged"  # measured in quick mode or on a busy machine: shown, not judged
-
-
-class Agreement(enum.StrEnum):
-    """Whether the two sides computed the same result."""
-
-    MATCH = "match"
-    MISMATCH = "mismatch"
-    NOT_COMPARED = "not compared"  # declared: the outputs cannot be compared
-    NOT_AVAILABLE = "not available"  # a side has no successful result
 
 
 # Quantities recorded since schema 2: a process of an older result has none.
@@ -266,15 +257,6 @@ def bimodal(groups: list[list[float]]) -> Modes | None:
         if clear and (best is None or gap > best[0]):
             best = (gap, Modes(float(np.median(low)), k, float(np.median(high)), n - k))
     return best[1] if best else None
-
-
-@dataclass(frozen=True)
-class Equivalence:
-    verdict: Agreement
-    detail: str
-    max_abs_diff: float | None = None
-    max_rel_diff: float | None = None
-    structural: bool = False  # a different structure or shape: no tolerance would help
 
 
 def per_process(result: RunResult, quantity: str) -> list[list[float]]:
@@ -481,10 +463,7 @@ def _bootstrap_medians(
 def equivalence(
     feature: Feature, pytorch: RunResult | None, tensorflow: RunResult | None
 ) -> Equivalence:
-    """Compare what the first call of each side returned, within the declared tolerance.
-
-    Elementwise and symmetric: |a - b| <= atol + rtol * max(|a|, |b|).
-    """
+    """Compare what the first call of each side returned, within the declared tolerance."""
     tolerance = feature.comparison
     if tolerance.none_reason:
         return Equivalence(Agreement.NOT_COMPARED, tolerance.none_reason)
@@ -498,110 +477,7 @@ def equivalence(
             "The two sides were run on different inputs. Run "
             f"`fieldguide run --force {feature.id}`.",
         )
-    try:
-        pairs = list(_leaves(decode_output(pytorch.output), decode_output(tensorflow.output), ""))
-    except ValueError as exc:
-        return Equivalence(Agreement.MISMATCH, str(exc), structural=True)
-    max_abs = max_rel = 0.0
-    failing, structural, nans = [], [], 0
-    for where, a, b in pairs:
-        name = where or "result"
-        if isinstance(a, str) or isinstance(b, str):
-            if a != b:
-                failing.append(f"{name}: {a!r} (PyTorch) != {b!r} (TensorFlow)")
-            continue
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        if a.shape != b.shape:
-            structural.append(f"{name}: shape {a.shape} from PyTorch, {b.shape} from TensorFlow")
-            continue
-        if a.size == 0:
-            continue
-        nan_a, nan_b = np.isnan(a), np.isnan(b)
-        nans += int((nan_a & nan_b).sum())  # NaN at the same place on both sides: a match
-        for only, side in ((nan_a & ~nan_b, "PyTorch"), (nan_b & ~nan_a, "TensorFlow")):
-            if only.any():
-                failing.append(
-                    f"{name}: NaN from {side} only, at {_index(only)} "
-                    f"({int(only.sum())} of {a.size} elements)"
-                )
-        both = ~(nan_a | nan_b)
-        x, y = a[both], b[both]
-        with np.errstate(invalid="ignore"):
-            diff = np.where(x == y, 0.0, np.abs(x - y))  # equal infinities differ by nothing
-        scale = np.maximum(np.abs(x), np.abs(y))
-        rel = np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0)
-        if diff.size:
-            max_abs, max_rel = max(max_abs, float(diff.max())), max(max_rel, float(rel.max()))
-        outside = ~(diff <= tolerance.atol + tolerance.rtol * scale)
-        if outside.any():
-            worst = int(np.argmax(np.where(outside, diff, -1.0)))
-            at = np.argwhere(both)[worst]
-            where_ = (
-                f" {int(outside.sum())} of {a.size} elements differ, the most at {_index_of(at)}:"
-                if a.size > 1
-                else ""
-            )
-            failing.append(
-                f"{name}:{where_} PyTorch {x[worst]:.6g}, TensorFlow {y[worst]:.6g} "
-                f"(|diff| {diff[worst]:.3g})"
-            )
-    bounds = f"rtol={tolerance.rtol:g}, atol={tolerance.atol:g}"
-    if structural:
-        return Equivalence(
-            Agreement.MISMATCH,
-            "Different layouts: " + "; ".join(structural[:5]) + ". Both sides must return "
-            "the same keys, shapes and layout.",
-            structural=True,
-        )
-    if failing:
-        return Equivalence(
-            Agreement.MISMATCH,
-            f"Outside {bounds}. " + "; ".join(failing[:5]) + ".",
-            max_abs,
-            max_rel,
-        )
-    same_nans = f" {nans} NaN(s) at the same positions on both sides." if nans else ""
-    return Equivalence(Agreement.MATCH, f"Equal within {bounds}.{same_nans}", max_abs, max_rel)
-
-
-def _index(mask: np.ndarray) -> str:
-    """Where the first True of a mask is, as an index ("[2, 0]"; "[]" for a scalar)."""
-    return _index_of(np.argwhere(mask)[0])
-
-
-def _index_of(at: np.ndarray) -> str:
-    return f"[{', '.join(str(int(i)) for i in at)}]"
-
-
-def decode_output(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"__array__"}:
-        spec = value["__array__"]
-        return np.asarray(spec["data"], dtype=spec["dtype"]).reshape(spec["shape"])
-    if isinstance(value, dict):
-        return {k: decode_output(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_output(v) for v in value]
-    return value
-
-
-def _leaves(a: Any, b: Any, where: str) -> Iterator[tuple[str, Any, Any]]:
-    if isinstance(a, dict) or isinstance(b, dict):
-        if not (isinstance(a, dict) and isinstance(b, dict)) or set(a) != set(b):
-            keys_a = sorted(a) if isinstance(a, dict) else type(a).__name__
-            keys_b = sorted(b) if isinstance(b, dict) else type(b).__name__
-            raise ValueError(
-                f"{where or 'result'}: PyTorch returned {keys_a}, TensorFlow "
-                f"returned {keys_b}; both sides must return the same structure."
-            )
-        for key in sorted(a):
-            yield from _leaves(a[key], b[key], f"{where}.{key}" if where else key)
-    elif isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            raise ValueError(f"{where or 'result'}: lists of length {len(a)} vs {len(b)}")
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            yield from _leaves(x, y, f"{where}[{i}]")
-    else:
-        yield where, a, b
+    return compare_outputs(pytorch.output, tensorflow.output, tolerance)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,9 @@ def child_env(
     env[RUN_MARKER] = f"{os.getpid()}:{owner}"  # this process, and whose run it is
     env["TORCHINDUCTOR_CACHE_DIR"] = str(workdir / "inductor-cache")
     env["TRITON_CACHE_DIR"] = str(workdir / "triton-cache")
+    # Temporary files in the scratch folder too: the only place a snippet may write.
+    (workdir / "tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(workdir / "tmp")
     env.update(extra)
     return env
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts, compare, peaks, questionnaire
+from . import charts, compare, outputs, peaks, questionnaire
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, RunResult, Variant
 from .store import MachineResults
 from .text import fence, format_ratio, format_value, front_matter, link_text, quoted, table_cell
@@ -55,7 +55,7 @@ class VariantSection:
     label: str
     headline_label: str
     rows: tuple[compare.VariantRow, ...]
-    equivalence: compare.Equivalence  # against the other framework's headline snippet
+    equivalence: outputs.Equivalence  # against the other framework's headline snippet
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class FeaturePage:
     path: str  # relative to docs/features/
     sides: tuple[Side, ...]
     rows: tuple[compare.Row, ...]
-    equivalence: compare.Equivalence
+    equivalence: outputs.Equivalence
     claims: tuple[compare.ClaimCheck, ...]
     chart: str | None  # file name of the SVG beside the page
     chart_alt: str
@@ -198,7 +198,7 @@ def _at_other_threads(
     count says so in its evidence: its verdict holds at the page's setting only."""
     if claim.variant is not None:
         return check
-    unrelated = compare.Equivalence(compare.Agreement.NOT_COMPARED, "")  # timed rows only
+    unrelated = outputs.Equivalence(outputs.Agreement.NOT_COMPARED, "")  # timed rows only
     notes = []
     for other in others:
         for _, there in other.differing:
@@ -259,7 +259,7 @@ def _claim(
     feature: Feature,
     claim: Claim,
     rows: list[compare.Row],
-    equivalence: compare.Equivalence,
+    equivalence: outputs.Equivalence,
     shown: dict[str, RunResult | None],
 ) -> compare.ClaimCheck:
     """A claim about the headline pair, or with the variant it names standing in."""
@@ -318,7 +318,7 @@ def _side(
         marks += _drift_marks(measured, roof)
     return replace(
         side,
-        returned=_format_output(compare.decode_output(source.output)),
+        returned=_format_output(outputs.decode_output(source.output)),
         marks=marks,
         compilation=compare.compilation(source),
         roofline=roof,

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from . import peaks
+from .child import sandbox
 from .child.records import Sampling, SnippetReport, SnippetRequest
 from .environment import current_machine, load_average
 from .launch import (
@@ -51,6 +52,7 @@ from .model import (
     RunResult,
     Status,
 )
+from .outputs import Agreement, compare_outputs
 from .store import Store, cache_key
 from .text import without_local_paths
 
@@ -59,6 +61,9 @@ from .text import without_local_paths
 DEFAULT_TIMEOUT_S: dict[str, float] = {Mode.DEFAULT: 900.0, Mode.QUICK: 180.0}
 # Printed output kept in a result (and shown on the page); the rest is cut, and says so.
 OUTPUT_TEXT_LIMIT = 64 * 2**10
+# Snippets write only beneath their scratch folder where the kernel allows (tests turn it off
+# to exercise the ResultsGuard that stands where it does not).
+CONFINE_WRITES = True
 # A timeout may be the machine's fault, so a timed-out result is measured again next time.
 REUSABLE = (Status.OK, Status.FAILED, Status.UNSUPPORTED, Status.SKIPPED)
 
@@ -70,10 +75,12 @@ class RunOptions:
     mode: str = Mode.DEFAULT
     force: bool = False
     threads: int = 0  # 0: the machine's physical cores
+    processes: int = 0  # 0: the mode's own (check runs quick mode twice, to compare the two)
 
     def protocol(self) -> Protocol:
         threads = self.threads or current_machine().physical_cores
-        return Protocol.for_mode(self.mode, threads)
+        protocol = Protocol.for_mode(self.mode, threads)
+        return replace(protocol, processes=self.processes) if self.processes else protocol
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class Context:
     run_id: str
     base: dict[str, Any]  # the RunResult fields every result of this run has
     owner: str = ""  # the results folder, which every process of the run is marked with
+    watched: tuple[Path, ...] = ()  # results folders no snippet may change
 
 
 def run_features(
@@ -124,8 +132,19 @@ def run_features(
         return outcomes
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     owner = str(store.folder.resolve())
+    # The store's folders and, when that is a scratch store (`check`), the project's own.
+    watched = {
+        store.root.resolve(),
+        *(f.directory.parent.parent.resolve() / "results" for f in features),
+    }
     context = Context(
-        options, protocol, frameworks, run_id, _base_fields(options, protocol, run_id), owner
+        options,
+        protocol,
+        frameworks,
+        run_id,
+        _base_fields(options, protocol, run_id),
+        owner,
+        tuple(sorted(watched)),
     )
     # The peak suite brackets default-mode runs of the frameworks that have one.
     suite = sorted(
@@ -238,6 +257,7 @@ def _run_feature(
             runnable = []
         reports: dict[str, list[tuple[SnippetReport, int]]] = {fw: [] for fw in runnable}
         failures: dict[str, SnippetReport] = {}
+        guard = ResultsGuard(context.watched)
         load_start = load_average()
         watch = CpuWatch()
         for index in range(processes):
@@ -254,6 +274,7 @@ def _run_feature(
                         inputs_path,
                         context,
                         functools.partial(_show_phase, progress, task, label),
+                        guard,
                     )
                     if report.status == "ok":
                         reports[snippet].append((report, descendants))
@@ -318,19 +339,41 @@ def _measured_result(
         )
     first = reports[0][0]
     records = [ProcessRecord.from_measured(r.measured, d) for r, d in reports if r.measured]
-    undeclared = _metric_problems(plan.feature, records[0].metrics)
+    problem = _metric_problems(plan.feature, records[0].metrics) or _changing(
+        plan.feature, [r.output for r, _ in reports]
+    )
     return _result(
         plan,
         snippet,
         base,
-        Status.FAILED if undeclared else Status.OK,
-        undeclared,
+        Status.FAILED if problem else Status.OK,
+        problem,
         framework_info=first.framework_info,
         processes=tuple(records),
         output=first.output,
         output_text=_capped(first.output_text),
         inputs_sha256=inputs_sha,
     )
+
+
+def _changing(feature: Feature, results: list[Any]) -> str:
+    """Why the snippet is not deterministic, or "": every process starts from the same inputs,
+    so each first call must return the same result (within the feature's tolerance, as the two
+    frameworks are compared). A result seeded from the clock or the process would otherwise
+    match the other side only by luck, and the cache would keep that luck."""
+    if feature.comparison.none_reason:
+        return ""
+    for index, other in enumerate(results[1:], start=2):
+        same = compare_outputs(
+            results[0], other, feature.comparison, ("process 1", f"process {index}")
+        )
+        if same.verdict != Agreement.MATCH:
+            return (
+                f"Not deterministic: two processes given the same inputs returned different "
+                f"results. {same.detail} Derive every random value from the inputs or a fixed "
+                "seed, never from the clock, the process id or an unseeded generator."
+            )
+    return ""
 
 
 def _for_a_page(message: str, feature: Feature) -> str:
@@ -359,6 +402,55 @@ def _capped(text: str) -> str:
 
 def _show_phase(progress: Progress, task: Any, label: str, phase: str) -> None:
     progress.update(task, description=f"{label} · {phase}")
+
+
+class ResultsGuard:
+    """The results as they were before a snippet ran, to find and undo what it changed.
+    Snippets cannot write outside their scratch folder where the kernel has Landlock
+    (child/sandbox.py); this is what stands where it has not, and a second line where it has.
+    Files are compared by their stat first and by their bytes only when that changed."""
+
+    def __init__(self, folders: tuple[Path, ...]):
+        self.folders = folders
+        self.files = {path: (_signature(path), path.read_bytes()) for path in self._paths()}
+
+    def _paths(self) -> list[Path]:
+        return [
+            path
+            for folder in self.folders
+            if folder.is_dir()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name != ".run.lock"
+        ]
+
+    def restore(self) -> list[str]:
+        """Put back every file a snippet changed, added or removed; returns them, named from
+        the project."""
+        changed = []
+        now = self._paths()
+        for path in now:
+            if path not in self.files:
+                path.unlink(missing_ok=True)
+                changed.append(path)
+        for path, (signature, data) in self.files.items():
+            if path in now and _signature(path) == signature:
+                continue
+            if path.is_file() and path.read_bytes() == data:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            self.files[path] = (_signature(path), data)
+            changed.append(path)
+        return sorted(map(self._name, changed))
+
+    def _name(self, path: Path) -> str:
+        folder = next(f for f in self.folders if path.is_relative_to(f))
+        return f"{folder.name}/{path.relative_to(folder)}"
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 class CpuWatch:
@@ -405,9 +497,20 @@ def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict[s
             "threads": {"intra_op": protocol.threads, "inter_op": 1},
             "env": thread_env(protocol.threads),
             "compile_caches": "cold: a fresh Inductor/Triton cache directory per process",
+            "writes": _confinement(),
             "run_id": run_id,  # the peak suite of this run: results/<machine>/peaks/<run_id>.json
         },
     }
+
+
+def _confinement() -> str:
+    """Where a snippet of this run may write, for the record."""
+    abi = sandbox.abi_version() if CONFINE_WRITES else 0
+    if abi:
+        return f"scratch folder and /dev only (Landlock ABI {abi})"
+    return (
+        "not confined (no Landlock): changes to the results are found and undone after each process"
+    )
 
 
 def _run_child(
@@ -418,9 +521,11 @@ def _run_child(
     inputs_path: Path | None,
     context: Context,
     on_phase: Callable[[str], None],
+    guard: ResultsGuard,
 ) -> tuple[SnippetReport, int]:
     """One child process: what it reported (or a failed/timeout report), and the most memory
-    its worker processes held at once."""
+    its worker processes held at once. A child that changed the results (possible only where
+    the kernel cannot confine its writes) has them restored, and fails."""
     workdir.mkdir()
     protocol = context.protocol
     request = SnippetRequest(
@@ -446,6 +551,7 @@ def _run_child(
         forbidden=tuple(
             sorted({f.module for f in context.frameworks.values()} - {framework.module})
         ),
+        writable=(str(workdir), "/dev") if CONFINE_WRITES else (),
     )
 
     def poll() -> None:
@@ -457,7 +563,19 @@ def _run_child(
     timeout_s = feature.timeout_s or DEFAULT_TIMEOUT_S[protocol.mode]
     limit = int(feature.memory_limit_mib * 2**20)
     exited = launch("harness", request, SnippetReport, workdir, env, timeout_s, poll, limit)
-    return _judge(feature, exited, timeout_s, _phase_of(workdir)), exited.descendants_peak_rss_bytes
+    report = _judge(feature, exited, timeout_s, _phase_of(workdir))
+    changed = guard.restore()
+    if changed:
+        report = SnippetReport(
+            "failed",
+            report.phase,
+            f"It changed {len(changed)} file(s) outside its scratch folder, among the "
+            f"project's results: {', '.join(changed[:5])}{' and more' if len(changed) > 5 else ''}"
+            ". They were restored. A snippet may write only beneath its scratch folder (the "
+            "`workdir` that setup() can ask for).",
+            framework_info=report.framework_info,
+        )
+    return report, exited.descendants_peak_rss_bytes
 
 
 def _phase_of(workdir: Path) -> str:

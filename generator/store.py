@@ -40,7 +40,8 @@ from .peaks import PeakRecord
 SCHEMA_VERSION = 2
 # The child side's code: a change to how snippets are measured re-runs every snippet.
 CHILD_SOURCES = tuple(
-    Path(__file__).with_name("child") / name for name in ("harness.py", "adapters.py", "records.py")
+    Path(__file__).with_name("child") / name
+    for name in ("harness.py", "adapters.py", "records.py", "sandbox.py")
 )
 # <key>-threads<N>: results at a thread count other than the machine's default.
 THREADS_SUFFIX = "-threads"

@@ -122,14 +122,14 @@ def test_equivalence_catches_different_structure_and_shapes():
     assert check.verdict == "mismatch"
     assert check.detail == (
         "result: PyTorch returned ['a'], TensorFlow returned ['b']; both "
-        "sides must return the same structure."
+        "must return the same structure."
     )
     shapes = equivalence(
         feature(), result(np.zeros((2, 3))), result(np.zeros((3, 2)), "tensorflow")
     )
     assert shapes.detail == (
         "Different layouts: result: shape (2, 3) from PyTorch, (3, 2) from TensorFlow. Both "
-        "sides must return the same keys, shapes and layout."
+        "must return the same keys, shapes and layout."
     )
     assert shapes.structural
 
@@ -150,7 +150,7 @@ def test_matching_nans_and_infinities_are_a_match_and_say_so():
     assert check.verdict == "match"
     assert (
         check.detail
-        == "Equal within rtol=1e-05, atol=1e-08. 1 NaN(s) at the same positions on both sides."
+        == "Equal within rtol=1e-05, atol=1e-08. 1 NaN(s) at the same positions in both."
     )
     assert check.max_abs_diff == 0.0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,8 @@ import yaml
 from rich.console import Console
 
 from generator import launch, store
+from generator import run as run_module
+from generator.child import sandbox
 from generator.commands import render
 from generator.discover import discover
 from generator.errors import FieldGuideError, ValidationError
@@ -25,7 +28,7 @@ from generator.launch import RUN_MARKER
 from generator.model import Status
 from generator.run import DEFAULT_TIMEOUT_S, run_features
 
-from .conftest import FEATURE_YML, feature_files, recorded
+from .conftest import FEATURE_YML, SNIPPET_PY, feature_files, recorded
 from .fakes import FAKES
 from .test_run import QUICK, results_of, run
 
@@ -88,20 +91,42 @@ def test_a_title_with_quotes_and_backslashes_keeps_its_front_matter(make_project
 # --- processes, memory, output -------------------------------------------------------------
 
 
-def hostile_run(make_project, run_body: str, setup_body: str = "return None", yml_extra=""):
+def hostile_run(
+    make_project, run_body: str, setup_body: str = "return None", yml_extra="", tensorflow=None
+):
     """Quick-run a PyTorch side (a stdlib stand-in) whose run() is `run_body`; the TensorFlow
-    side is the well-behaved fake. Returns both results and the test's marker file path."""
+    side is the well-behaved fake unless `tensorflow` replaces it. Beside it, a bystander
+    feature with stored results: every hostile run must leave those bytes as they were and
+    no process of the run alive. Returns both sides' results."""
     snippet = (
         "import os, signal, subprocess, sys, time\n\n\n"
         f"def setup(inputs):\n    {setup_body}\n\n\n"
         f"def run(state):\n    {run_body}\n    return {{'sum': 1.25}}\n"
     )
     yml = FEATURE_YML.format(id="fake") + yml_extra
-    project = make_project(
-        feature_files("fake", **{"with_pytorch.py": snippet, "feature.yml": yml})
-    )
-    results = run(project)
-    return results["fake", "pytorch"].result, results["fake", "tensorflow"].result
+    other = {"with_tensorflow.py": tensorflow} if tensorflow else {}
+    files = feature_files("fake", **{"with_pytorch.py": snippet, "feature.yml": yml, **other})
+    project = make_project({**files, **feature_files("bystander")})
+    results = results_of(project)
+    for framework in ("pytorch", "tensorflow"):
+        results.save(recorded(framework, 1.0, feature="bystander"))
+    before = {p: p.read_bytes() for p in sorted(project.results.rglob("*.json"))}
+    outcomes = run(project, only=["fake"])
+    assert {p: p.read_bytes() for p in before} == before, "a bystander's result changed"
+    assert processes_of_runs(results) == [], "a process of the run is still running"
+    return outcomes["fake", "pytorch"].result, outcomes["fake", "tensorflow"].result
+
+
+def processes_of_runs(results: store.Store) -> list[psutil.Process]:
+    """Live processes that a run for these results started (they carry its marker)."""
+    owner = str(results.folder.resolve())
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            marker = process.environ().get(RUN_MARKER, "")
+            if marker.endswith(f":{owner}") and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
 
 
 def sleepers(seconds: str) -> list[psutil.Process]:
@@ -348,3 +373,170 @@ def test_exits_and_aborts_are_statuses_that_name_what_happened(make_project, bod
     assert result.status is Status.FAILED
     assert result.message.startswith(says)
     assert other.status is Status.OK
+
+
+# --- the contract, broken ------------------------------------------------------------------
+
+
+def test_a_syntax_error_is_refused_before_anything_runs(make_project):
+    broken = "def setup(inputs):\n    return None\n\n\ndef run(state):\n    return {'sum': 1.25\n"
+    (problem,) = problems_of(make_project(feature_files("fake", **{"with_pytorch.py": broken})))
+    assert problem == (
+        "snippets/fake/with_pytorch.py: expected valid Python, found a syntax error at line 6: "
+        "'{' was never closed."
+    )
+
+
+def test_a_missing_module_fails_in_load_and_names_it(make_project):
+    snippet = "import fieldguide_no_such_module\n\n\n" + SNIPPET_PY
+    project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
+    outcomes = run(project)
+    result = outcomes["fake", "pytorch"].result
+    assert result.status is Status.FAILED
+    assert result.message.startswith(
+        "The snippet raised ModuleNotFoundError: No module named 'fieldguide_no_such_module' "
+        "during load at with_pytorch.py, line 1: import fieldguide_no_such_module"
+    )
+    assert outcomes["fake", "tensorflow"].result.status is Status.OK
+
+
+def test_an_exception_in_setup_names_the_phase_and_the_line(make_project):
+    result, _ = hostile_run(make_project, "pass", "raise RuntimeError('no weights')")
+    assert result.status is Status.FAILED
+    assert result.message.startswith(
+        "The snippet raised RuntimeError: no weights during setup at with_pytorch.py, line 5: "
+        "raise RuntimeError('no weights')"
+    )
+
+
+def test_markup_in_printed_output_is_shown_as_text(make_project):
+    """Printed output goes into a code fence longer than any backtick run inside it: a snippet
+    cannot close the fence and put HTML on the page."""
+    result, _ = hostile_run(make_project, "print('````\\n<script>alert(1)</script>\\n````')")
+    assert result.status is Status.OK
+    from generator.text import fence
+
+    block = fence(result.output_text)
+    assert block.startswith("`````text\n") and block.endswith("\n`````")
+    assert "<script>alert(1)</script>" in block  # inside the fence: escaped by the highlighter
+
+
+NONDETERMINISTIC = (
+    "import time\n\n\ndef setup(inputs):\n    return None\n\n\n"
+    "def run(state):\n    return {'sum': float(time.time_ns() % 1000)}\n"
+)
+
+
+def test_a_result_that_changes_between_processes_is_not_deterministic(make_project):
+    """Every process starts from the same inputs: a result seeded from the clock matches the
+    other side only by luck, and `check` runs each snippet twice to see it."""
+    from generator.commands import check
+
+    project = make_project(feature_files("fake", **{"with_pytorch.py": NONDETERMINISTIC}))
+    outcomes, problems = check(project, [], QUICK, frameworks=FAKES)
+    (result,) = [o.result for o in outcomes if o.result.framework == "pytorch"]
+    assert result.status is Status.FAILED
+    assert result.message.startswith(
+        "Not deterministic: two processes given the same inputs returned different results. "
+        "Outside rtol=1e-09, atol=0. sum: process 1 "
+    )
+    assert result.message.endswith(
+        "Derive every random value from the inputs or a fixed seed, never from the clock, the "
+        "process id or an unseeded generator."
+    )
+    assert [p.text.split(":")[0] for p in problems] == ["pytorch failed"]
+
+
+RETURNS = "def setup(inputs):\n    return None\n\n\ndef run(state):\n    return {}\n"
+
+
+@pytest.mark.parametrize(
+    ("tensorflow", "says", "structural"),
+    [
+        (
+            RETURNS.format("{'total': 1.25}"),
+            "outputs differ (pytorch vs tensorflow): result: PyTorch returned ['sum'], "
+            "TensorFlow returned ['total']; both must return the same structure.",
+            True,
+        ),
+        (
+            RETURNS.format("{'sum': [1.25]}"),
+            "outputs differ (pytorch vs tensorflow): Different layouts: sum: shape () from "
+            "PyTorch, (1,) from TensorFlow. Both must return the same keys, shapes and layout.",
+            True,
+        ),
+        (
+            RETURNS.format("{'sum': float('nan')}"),
+            "outputs differ (pytorch vs tensorflow): Outside rtol=1e-09, atol=0. sum: NaN from "
+            "TensorFlow only, at [] (1 of 1 elements).",
+            False,
+        ),
+    ],
+    ids=["keys", "shape", "nan-one-side"],
+)
+def test_outputs_that_differ_say_how_and_where(make_project, tensorflow, says, structural):
+    from generator.commands import check
+
+    project = make_project(feature_files("fake", **{"with_tensorflow.py": tensorflow}))
+    _, problems = check(project, [], QUICK, frameworks=FAKES)
+    (problem,) = [p.text for p in problems]
+    fix = (
+        "Fix the snippets." if structural else "Fix the snippets, or the tolerance in feature.yml."
+    )
+    assert problem == f"{says} {fix}"
+
+
+# --- writes outside the scratch folder -----------------------------------------------------
+
+# Garbage into every result file of the project, found from the snippet's own path, and a
+# new file beside them: what a hostile snippet did to another feature's results.
+OVERWRITE = (
+    "import pathlib\n    results = pathlib.Path(__file__).resolve().parents[2] / 'results'\n"
+    "    for path in results.rglob('*.json'):\n        path.write_text('garbage')\n"
+    "    (results / 'planted.json').write_text('{}')"
+)
+
+
+@pytest.mark.skipif(not sandbox.abi_version(), reason="the kernel has no Landlock")
+def test_a_write_to_the_results_is_refused_by_the_kernel(make_project):
+    result, other = hostile_run(make_project, OVERWRITE)
+    assert result.status is Status.FAILED
+    assert result.message.startswith(
+        "The snippet raised PermissionError: [Errno 13] Permission denied: '<project>/results/"
+    )
+    assert "(a snippet may write only beneath its scratch folder: the `workdir`" in result.message
+    assert result.runtime["writes"].startswith("scratch folder and /dev only (Landlock ABI ")
+    assert other.status is Status.OK
+
+
+def test_where_writes_are_not_confined_a_changed_result_is_restored(make_project, monkeypatch):
+    """Without Landlock (old kernels), the runner compares the results after every process
+    and puts back what a snippet changed; hostile_run checks the bystander's bytes."""
+    monkeypatch.setattr(run_module, "CONFINE_WRITES", False)
+    result, other = hostile_run(make_project, OVERWRITE)
+    assert result.status is Status.FAILED
+    machine = result.machine.machine_id
+    assert result.message.startswith(
+        "It changed 3 file(s) outside its scratch folder, among the project's results: "
+        f"results/{machine}/bystander/pytorch.json, results/{machine}/bystander/tensorflow.json, "
+        "results/planted.json."
+    )
+    assert result.message.endswith(
+        ". They were restored. A snippet may write only beneath its scratch folder (the "
+        "`workdir` that setup() can ask for)."
+    )
+    assert result.runtime["writes"].startswith("not confined (no Landlock)")
+    assert other.status is Status.OK
+
+
+def test_a_snippet_may_write_in_its_scratch_folder_and_temporary_files(make_project):
+    body = (
+        "import tempfile\n    with tempfile.NamedTemporaryFile() as f:\n        f.write(b'x')\n"
+        "    open(os.path.join(state, 'model.bin'), 'wb').write(b'weights')"
+    )
+    snippet = (
+        "import os\n\n\ndef setup(inputs, workdir):\n    return workdir\n\n\n"
+        f"def run(state):\n    {body}\n    return {{'sum': 1.25}}\n"
+    )
+    project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
+    assert run(project)["fake", "pytorch"].result.status is Status.OK

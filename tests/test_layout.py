@@ -20,9 +20,10 @@ PACKAGE = ROOT / "generator"
 LAYERS: list[tuple[str, ...]] = [
     ("text", "errors"),  # helpers that import nothing of ours
     ("schema", "model"),
+    ("outputs",),  # a snippet's result, and the comparison of two
     ("environment",),
     ("discover",),  # stage 1
-    ("child", "child.records"),  # the child side of every process boundary
+    ("child", "child.records", "child.sandbox"),  # the child side of every process boundary
     ("child.adapters",),
     ("child.harness", "child.peaks"),
     ("launch",),  # the parent side of the process boundary
@@ -119,7 +120,13 @@ def test_no_import_cycle():
 
 def test_the_child_side_imports_no_heavy_module():
     """The child measures the import of one framework: it must not pull in anything else."""
-    for name in ("child.records", "child.adapters", "child.harness", "child.peaks"):
+    for name in (
+        "child.records",
+        "child.sandbox",
+        "child.adapters",
+        "child.harness",
+        "child.peaks",
+    ):
         source = modules()[name].read_text(encoding="utf-8")
         tree = ast.parse(source)
         top = {

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from generator import compare, store
+from generator import compare, outputs, store
 from generator.discover import discover
 from generator.environment import current_machine
 from generator.errors import FieldGuideError
@@ -77,7 +77,7 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
     }
     (feature,) = discover(project.snippets)
     pair = (result, outcomes["fake", "tensorflow"].result)
-    assert compare.equivalence(feature, *pair).verdict == compare.Agreement.MATCH
+    assert compare.equivalence(feature, *pair).verdict == outputs.Agreement.MATCH
     # Nothing reads a stored comparison back, so none is written: it is recomputed.
     assert sorted(
         p.name for p in (project.results / result.machine.machine_id / "fake").iterdir()

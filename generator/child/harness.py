@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import adapters, records
+from . import adapters, records, sandbox
 from .records import Measured, Sampling, SnippetReport, SnippetRequest
 
 MAX_OUTPUT_ELEMENTS = 1_000_000
@@ -43,6 +43,9 @@ def main(request_path: str) -> int:
     request = records.read(SnippetRequest, Path(request_path))
     phase = Phase(Path(request.progress_path))
     try:
+        # First, before a thread exists: Landlock confines the calling thread and what it
+        # starts from then on.
+        sandbox.confine_writes(request.writable)
         report = measure(request, phase)
     except SnippetError as exc:
         report = SnippetReport("failed", phase.name, str(exc))
@@ -424,7 +427,15 @@ def _traceback_tail(exc: BaseException, phase: str, snippet_path: str) -> str:
     )
     lines = traceback.format_exc().rstrip().splitlines()
     tail = "\n".join(lines[-TRACEBACK_LINES:])
-    return f"The snippet raised {headline} during {phase}{where}\nTraceback (its end):\n{tail}"
+    hint = (
+        " (a snippet may write only beneath its scratch folder: the `workdir` that setup() "
+        "can ask for)"
+        if isinstance(exc, PermissionError)
+        else ""
+    )
+    return (
+        f"The snippet raised {headline} during {phase}{where}{hint}\nTraceback (its end):\n{tail}"
+    )
 
 
 if __name__ == "__main__":

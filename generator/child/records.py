@@ -45,6 +45,8 @@ class SnippetRequest:
     # The other frameworks' top-level modules: importing one (even by a computed name) fails
     # the snippet, since this process's numbers would then be charged for both.
     forbidden: tuple[str, ...] = ()
+    # The folders the child may write beneath (child/sandbox.py); empty: not confined.
+    writable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
