@@ -128,6 +128,9 @@ class Store:
             except BlockingIOError:
                 on_wait()
                 fcntl.flock(lock, fcntl.LOCK_EX)
+            # What a run killed mid-write left: write_json's temporary files, never a result.
+            for leftover in self.root.rglob(".*.json.*.tmp"):
+                leftover.unlink(missing_ok=True)
             yield
 
     def load_machine(self, features: list[Feature]) -> MachineResults:

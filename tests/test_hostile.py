@@ -220,6 +220,21 @@ def test_quick_mode_without_a_declared_timeout_gets_the_quick_default(make_proje
     )
 
 
+def start_runner(project, tmp_path, force: bool = False) -> subprocess.Popen[bytes]:
+    """`fieldguide run` (quick, on the stdlib stand-ins) in a process of its own."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import sys\nfrom generator.commands import run\nfrom generator.model import Project\n"
+        "from generator.run import RunOptions\nfrom tests.fakes import FAKES\n"
+        f"from pathlib import Path\nroot = Path({str(project.root)!r})\n"
+        f"run(Project(root), [], RunOptions(mode='quick', force={force}), frameworks=FAKES)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, str(script)], cwd=project.root, env=env, stderr=subprocess.PIPE
+    )
+
+
 def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
     """`fieldguide run` terminated mid-snippet: the snippet and what it started end with it."""
     snippet = (
@@ -228,18 +243,8 @@ def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
         "    time.sleep(3600)\n"
     )
     project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
-    script = tmp_path / "run.py"
-    script.write_text(
-        "import sys\nfrom generator.commands import run\nfrom generator.model import Project\n"
-        "from generator.run import RunOptions\nfrom tests.fakes import FAKES\n"
-        f"from pathlib import Path\nroot = Path({str(project.root)!r})\n"
-        "run(Project(root), [], RunOptions(mode='quick'), frameworks=FAKES)\n"
-    )
     before = {p.pid for p in sleepers("3604")}
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    runner = subprocess.Popen(
-        [sys.executable, str(script)], cwd=project.root, env=env, stderr=subprocess.PIPE
-    )
+    runner = start_runner(project, tmp_path)
     deadline = time.monotonic() + 60
     while not [p for p in sleepers("3604") if p.pid not in before] and time.monotonic() < deadline:
         assert runner.poll() is None, runner.stderr.read().decode() if runner.stderr else ""
@@ -252,6 +257,34 @@ def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
     assert "KeyboardInterrupt: SIGTERM" in runner.stderr.read().decode()
     for process in started + snippet:
         assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_run_killed_while_it_writes_loses_nothing_and_leaves_nothing(make_project, tmp_path, sig):
+    """A forced re-run of six features, killed at six moments spread over its saves: every
+    result stays readable and good (the old one or the new one, never half of either), and
+    the next run ends what a SIGKILL left and sweeps its half-written temporary files."""
+    ids = [f"f{i}" for i in range(6)]
+    project = make_project({k: v for i in ids for k, v in feature_files(i).items()})
+    results = results_of(project)
+    run(project)
+    rewritten = []  # per kill, how many of the 12 results the killed run had written anew
+    for delay in (0.4, 0.7, 1.0, 1.3, 1.6, 1.9):
+        before = {p: p.read_bytes() for p in project.results.rglob("*.json")}
+        runner = start_runner(project, tmp_path, force=True)
+        time.sleep(delay)
+        runner.send_signal(sig)
+        runner.wait(timeout=30)
+        for feature in ids:
+            for framework in ("pytorch", "tensorflow"):
+                result = results.load(feature, framework)  # raises if half-written
+                assert result is not None and result.status is Status.OK
+        rewritten.append(sum(p.read_bytes() != data for p, data in before.items()))
+    print("results rewritten before each kill:", rewritten)
+    assert any(0 < n < 12 for n in rewritten)  # some kills landed between the saves
+    run(project)  # ends the SIGKILLed run's processes before it measures
+    assert processes_of_runs(results) == []
+    assert list(project.results.rglob("*.tmp")) == []
 
 
 def test_a_new_run_ends_what_a_killed_run_left_behind(make_project):
@@ -540,3 +573,14 @@ def test_a_snippet_may_write_in_its_scratch_folder_and_temporary_files(make_proj
     )
     project = make_project(feature_files("fake", **{"with_pytorch.py": snippet}))
     assert run(project)["fake", "pytorch"].result.status is Status.OK
+
+
+def test_a_run_sweeps_the_temporary_files_of_a_write_that_was_killed(make_project):
+    project = make_project(feature_files())
+    results = results_of(project)
+    left = results.folder / "fake" / ".pytorch.json.abc123.tmp"  # as write_json names them
+    left.parent.mkdir(parents=True)
+    left.write_text('{"half": ')
+    run(project)
+    assert not left.exists()
+    assert results.load("fake", "pytorch").status is Status.OK
