@@ -20,10 +20,10 @@ from rich.console import Console
 
 from . import compare, outputs, questionnaire, store
 from . import render as rendering  # `render` is the command below
-from .discover import discover
+from .discover import Discovered, discover, discover_all
 from .environment import current_machine
-from .errors import FieldGuideError
-from .model import FRAMEWORKS, INSTALLED, SECTIONS, Feature, Framework, Mode, Project, Status
+from .errors import FieldGuideError, ValidationError
+from .model import FRAMEWORKS, INSTALLED, SECTIONS, Framework, Mode, Project, Status
 from .run import Outcome, RunOptions, run_features
 from .schema import is_identifier
 from .site import build_site
@@ -38,14 +38,16 @@ RULES_SOURCE = "docs/questionnaire.yml"  # how messages name the rules file
 
 
 def build(project: Project, options: RunOptions, console: Console) -> list[Outcome]:
-    """Validate, run what is stale, render every page, then build the site with MkDocs."""
-    features = discover(project.snippets)
+    """Validate, run what is stale, render every page, then build the site with MkDocs. A
+    feature whose feature.yml is invalid, or a result that cannot be read, marks its own
+    feature: the rest is built, then the command fails naming each."""
+    found = discover_all(project.snippets)
     results = _store(project.results, options.device, options.threads)
-    outcomes = run_features(features, options, results, console)
-    files, unreadable = _pages(project, features, results.machine_id)
+    outcomes = run_features(found.features, options, results, console)
+    files, unreadable = _pages(project, found, results.machine_id)
     rendering.sync(project.generated, files)
     build_site(project.root, project.site, template_cache=project.root / TEMPLATE_CACHE)
-    _refuse_unreadable(unreadable)
+    _refuse_what_was_left_out(found, unreadable, "built")
     return outcomes
 
 
@@ -56,30 +58,33 @@ def run(
     console: Console | None = None,
     frameworks: Mapping[str, Framework] = INSTALLED,
 ) -> list[Outcome]:
-    features = discover(project.snippets, feature_ids)
+    """Run what is stale; a feature whose feature.yml is invalid is left out, and named after
+    the others ran."""
+    found = discover_all(project.snippets, feature_ids)
     results = _store(project.results, options.device, options.threads)
-    return run_features(features, options, results, console, frameworks)
+    outcomes = run_features(found.features, options, results, console, frameworks)
+    _refuse_what_was_left_out(found, [], "run")
+    return outcomes
 
 
 def render(project: Project, machine_id: str | None = None, device: str = "cpu") -> list[Path]:
     """Render every page from stored results (no running). Returns the files that changed.
     `machine_id` may also name a results folder directly (e.g. <id>-cuda)."""
-    features = discover(project.snippets)
+    found = discover_all(project.snippets)
     key = machine_id or store.results_key(current_machine().machine_id, device)
-    files, unreadable = _pages(project, features, key)
+    files, unreadable = _pages(project, found, key)
     changed = rendering.sync(project.generated, files)
-    _refuse_unreadable(unreadable)
+    _refuse_what_was_left_out(found, unreadable, "rendered")
     return changed
 
 
-def _pages(
-    project: Project, features: list[Feature], key: str
-) -> tuple[dict[str, bytes], list[str]]:
+def _pages(project: Project, found: Discovered, key: str) -> tuple[dict[str, bytes], list[str]]:
     """Load the results snapshot and the rules, render the pages of results folder `key` (its
     other thread counts beside it). Also returns why any of its result files was unreadable:
     such a file marks its snippet's tab, and every other page still renders."""
+    features = found.features
     snapshot = store.load_snapshot(project.results, features)
-    rules = _rules(project, features, snapshot, key)
+    rules = _rules(project, found, snapshot, key)
     machine = snapshot.machine(key)
     files = rendering.pages(
         features, machine, rules, project.root / CHART_CACHE, others=snapshot.other_threads(key)
@@ -87,23 +92,38 @@ def _pages(
     return files, sorted(machine.unreadable.values())
 
 
-def _refuse_unreadable(unreadable: list[str]) -> None:
-    """After everything else rendered: a non-zero exit that names each unreadable file."""
+def _refuse_what_was_left_out(found: Discovered, unreadable: list[str], done: str) -> None:
+    """After everything else was done: a non-zero exit that names each invalid feature.yml
+    (its feature was left out) and each unreadable result file (its tab says so)."""
+    parts = []
+    if found.problems:
+        parts.append(
+            str(
+                ValidationError(
+                    list(found.problems),
+                    next_step=f"The other features were {done}; "
+                    f"{', '.join(found.invalid)} {'was' if len(found.invalid) == 1 else 'were'} "
+                    "left out. Fix the files above, then run `fieldguide check` again.",
+                )
+            )
+        )
     if unreadable:
-        raise FieldGuideError(
+        parts.append(
             f"{len(unreadable)} result file(s) could not be read; the other pages were "
             "rendered and these snippets' tabs say so:\n" + "\n".join(f"- {u}" for u in unreadable)
         )
+    if parts:
+        raise FieldGuideError("\n\n".join(parts))
 
 
 def _rules(
-    project: Project, features: list[Feature], snapshot: store.Snapshot, key: str
+    project: Project, found: Discovered, snapshot: store.Snapshot, key: str
 ) -> questionnaire.Rules | None:
     """The questionnaire's rules bound to the measurements; None when the project has none."""
     if not project.rules.is_file():
         return None
-    rules = questionnaire.load_rules(project.rules, RULES_SOURCE, features)
-    return questionnaire.resolve(rules, features, snapshot, key)
+    rules = questionnaire.load_rules(project.rules, RULES_SOURCE, found.features, found.invalid)
+    return questionnaire.resolve(rules, found.features, snapshot, key)
 
 
 def ask(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,24 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
 
 def discover(snippets_dir: Path, only: list[str] | None = None) -> list[Feature]:
     """All valid features, sorted by id; raises ValidationError listing every problem found."""
+    found = discover_all(snippets_dir, only)
+    if found.problems:
+        raise ValidationError(list(found.problems))
+    return found.features
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """The features that are valid, and the folders that are not (with their problems): what
+    publishing uses, so that one broken feature.yml marks its feature, not the whole site."""
+
+    features: list[Feature]
+    invalid: tuple[str, ...] = ()  # feature ids (their folder names)
+    problems: tuple[Problem, ...] = ()
+
+
+def discover_all(snippets_dir: Path, only: list[str] | None = None) -> Discovered:
+    """Every feature folder: the valid ones, and the invalid ones with every problem found."""
     if not snippets_dir.is_dir():
         raise FieldGuideError(
             f"{snippets_dir}: no snippets folder. Run fieldguide from the project root "
@@ -229,14 +248,15 @@ def discover(snippets_dir: Path, only: list[str] | None = None) -> list[Feature]
             raise FieldGuideError(_unknown_features_message(unknown, known))
         folders = [p for p in folders if p.name in only]
     problems: list[Problem] = []
-    features = []
+    features, invalid = [], []
     for folder in folders:
+        before = len(problems)
         feature = load_feature(folder, snippets_dir, problems)
-        if feature is not None:
+        if feature is not None and len(problems) == before:
             features.append(feature)
-    if problems:
-        raise ValidationError(problems)
-    return features
+        else:
+            invalid.append(folder.name)
+    return Discovered(features, tuple(invalid), tuple(problems))
 
 
 def _unknown_features_message(unknown: list[str], known: list[str]) -> str:

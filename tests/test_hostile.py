@@ -584,3 +584,40 @@ def test_a_run_sweeps_the_temporary_files_of_a_write_that_was_killed(make_projec
     run(project)
     assert not left.exists()
     assert results.load("fake", "pytorch").status is Status.OK
+
+
+def invalid_feature_project(make_project):
+    """Two features, one with a broken feature.yml that the questionnaire cites, both measured
+    and rendered once while still valid."""
+    from .questionnaire.conftest import RULES
+
+    files = {**feature_files("fake"), **feature_files("good"), "docs/index.md": "# Home\n"}
+    project = make_project({**files, "docs/questionnaire.yml": RULES})
+    results = store.Store(project.results, "test-machine")
+    for feature in ("fake", "good"):
+        results.save(recorded("pytorch", 1.0, feature=feature))
+        results.save(recorded("tensorflow", 2.0, feature=feature))
+    render(project, "test-machine")
+    assert (project.generated / "core" / "fake.md").is_file()
+    yml = project.snippets / "fake" / "feature.yml"
+    yml.write_text(yml.read_text().replace("section: Core", "section: Nowhere"))
+    return project
+
+
+def test_an_invalid_feature_yml_leaves_its_feature_out_and_the_rest_renders(make_project):
+    project = invalid_feature_project(make_project)
+    with pytest.raises(FieldGuideError) as info:
+        render(project, "test-machine")
+    said = str(info.value)
+    assert said.startswith("Invalid snippets metadata (1 problem):\n  - snippets/fake/feature.yml")
+    assert "key 'section'" in said
+    assert said.endswith(
+        "The other features were rendered; fake was left out. Fix the files above, then run "
+        "`fieldguide check` again."
+    )
+    assert "| Steady state, per call | " in (project.generated / "core" / "good.md").read_text()
+    assert not (project.generated / "core" / "fake.md").exists()  # no stale page is published
+    scoreboard = (project.generated / "_scoreboard.md").read_text()
+    assert "good" in scoreboard and "features/core/fake.md" not in scoreboard
+    questionnaire = "".join(p.read_text() for p in project.generated.glob("_questionnaire*"))
+    assert "Not shown: the feature 'fake' has an invalid feature.yml" in questionnaire

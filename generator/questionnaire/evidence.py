@@ -24,6 +24,9 @@ LARGE_FACTOR = 2.0
 BETTER_WORDS = {"s": "faster", "bytes": "smaller", "statements": "shorter"}
 
 
+UNAVAILABLE = "Not shown: the feature '{}' has an invalid feature.yml, so it has no numbers."
+
+
 def resolve(
     rules: Rules, features: Sequence[Feature], snapshot: Snapshot, machine_key: str
 ) -> Rules:
@@ -38,7 +41,11 @@ def resolve(
     for evidence_id, item in rules.evidence.items():
         if item.kind != "measured":
             continue
-        measurement = _measure(by_id[item.feature or ""], item, snapshot, machine_key)
+        feature = by_id.get(item.feature or "")
+        if feature is None:  # its feature.yml is invalid: the site is published without it
+            evidence[evidence_id] = replace(item, detail=UNAVAILABLE.format(item.feature))
+            continue
+        measurement = _measure(feature, item, snapshot, machine_key)
         evidence[evidence_id] = replace(
             item,
             measurement=measurement,

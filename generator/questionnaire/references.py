@@ -26,6 +26,7 @@ class Refs:
     """What later parts of the file refer to, noted as the earlier parts are checked."""
 
     features: dict[str, Feature]
+    unavailable: frozenset[str] = frozenset()  # features whose feature.yml is invalid
     tie_band: int = 0
     questions: dict[str, Question] = field(default_factory=dict)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)  # the usable entries
@@ -48,7 +49,7 @@ class Measured(schema.Mapping):
     (INVALID) when one of the three is wrong: there would be no numbers to find."""
 
     def __init__(self, refs: Refs) -> None:
-        ids = sorted(refs.features)
+        ids = sorted({*refs.features, *refs.unavailable})
         fields = {
             "kind": KIND,
             "title": schema.Text("a title"),
@@ -66,6 +67,8 @@ class Measured(schema.Mapping):
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
         v = super().check(value, key, checker)
+        if v["feature"] in self.refs.unavailable:
+            return v  # its quantities cannot be known until its feature.yml is fixed
         feature = self.refs.features.get(v["feature"])
         if feature is None or v["quantity"] is INVALID:
             return INVALID

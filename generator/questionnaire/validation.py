@@ -43,9 +43,13 @@ from .rules import (
 )
 
 
-def load_rules(path: Path, source: str, features: Sequence[Feature]) -> Rules:
+def load_rules(
+    path: Path, source: str, features: Sequence[Feature], unavailable: Sequence[str] = ()
+) -> Rules:
     """Parse and validate the rules file; raises RulesError listing every problem. `source` is
     how messages name the file (docs/questionnaire.yml); `features` are those evidence may cite.
+    `unavailable` are features whose feature.yml is invalid: evidence may cite them (the site
+    is published without them, and the questionnaire says their numbers are missing).
     """
     if not path.is_file():
         raise FieldGuideError(
@@ -54,14 +58,16 @@ def load_rules(path: Path, source: str, features: Sequence[Feature]) -> Rules:
         )
     checker = Checker(source)
     data = read_yaml(path, checker)
-    rules = None if data is INVALID else _rules(data, checker, features)
+    rules = None if data is INVALID else _rules(data, checker, features, unavailable)
     if rules is None or checker.problems:
         raise RulesError(checker.problems, source)
     return rules
 
 
-def _rules(data: Any, checker: Checker, features: Sequence[Feature]) -> Rules | None:
-    refs = Refs({f.id: f for f in features})
+def _rules(
+    data: Any, checker: Checker, features: Sequence[Feature], unavailable: Sequence[str] = ()
+) -> Rules | None:
+    refs = Refs({f.id: f for f in features}, frozenset(unavailable))
     fields = _fields(refs)
     if not isinstance(data, dict):
         checker.problem("(file)", "a mapping with the keys " + ", ".join(fields), data)
@@ -260,7 +266,16 @@ def _effect(v: dict[str, Any]) -> Effect:
 def _evidence(evidence_id: str, v: dict[str, Any], refs: Refs) -> Evidence:
     if v["kind"] != "measured":
         return Evidence(evidence_id, v["kind"], v["title"], url=v["url"], date=v["date"])
-    feature = refs.features[v["feature"]]
+    feature = refs.features.get(v["feature"])
+    if feature is None:  # unavailable: its feature.yml is invalid, so it has no page
+        return Evidence(
+            evidence_id,
+            "measured",
+            v["title"],
+            feature=v["feature"],
+            quantity=v["quantity"],
+            device=v["device"],
+        )
     return Evidence(
         evidence_id,
         "measured",
