@@ -24,7 +24,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by the commands that measure."""
+    return _run_options(func, quick=True)
 
+
+def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of `check`, which always measures in quick mode: no --quick to offer."""
+    return _run_options(func, quick=False)
+
+
+def _run_options(func: Callable[..., Any], quick: bool) -> Callable[..., Any]:
     @click.option(
         "--framework",
         "frameworks",
@@ -38,11 +46,6 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         default="cpu",
         show_default=True,
         help="Where the snippets run. cuda synchronizes before every clock read.",
-    )
-    @click.option(
-        "--quick",
-        is_flag=True,
-        help="Few samples, one process: for tests and CI, not for publishing.",
     )
     @click.option("--force", is_flag=True, help="Re-run even if nothing changed.")
     @click.option(
@@ -58,9 +61,9 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         *args: Any,
         frameworks: tuple[str, ...],
         device: str,
-        quick: bool,
         force: bool,
         threads: int | None,
+        quick: bool = False,
         **kwargs: Any,
     ) -> Any:
         options = RunOptions(
@@ -72,6 +75,12 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         )
         return func(*args, options=options, **kwargs)
 
+    if quick:
+        wrapper = click.option(
+            "--quick",
+            is_flag=True,
+            help="Few samples, one process: for tests and CI, not for publishing.",
+        )(wrapper)
     return wrapper
 
 
@@ -157,11 +166,12 @@ def build(options: RunOptions) -> None:
 @click.option(
     "--base", default="main", show_default=True, help="The git ref --changed compares with."
 )
-@run_options
+@check_options
 @user_errors
 def check(features: tuple[str, ...], changed: bool, base: str, options: RunOptions) -> None:
-    """Validate metadata, quick-run FEATURES (default: all), and check both sides agree.
-    It always measures in quick mode, into .fieldguide/ (--quick changes nothing here)."""
+    """Validate metadata, quick-run FEATURES (default: all) twice, and check that both sides
+    agree and each gives the same result every time. It measures in quick mode, into
+    .fieldguide/, never into results/."""
     project = Project.find()
     if changed:
         features = tuple(commands.changed_features(project, base))
@@ -170,7 +180,9 @@ def check(features: tuple[str, ...], changed: bool, base: str, options: RunOptio
             return
         console.print(f"Checking what changed against {base}: {', '.join(features)}")
     outcomes, problems = commands.check(project, list(features), options, console)
-    console.print(summary_table(outcomes))
+    console.print(summary_table(outcomes, again="check"))
+    for note in commands.check_notes(project, outcomes):
+        console.print(note, highlight=False, markup=False, soft_wrap=True)
     for problem in problems:
         console.print(
             f"{problem.feature}: {problem.text}",

@@ -286,6 +286,19 @@ def check(
     return outcomes, problems
 
 
+def check_notes(project: Project, outcomes: list[Outcome]) -> list[str]:
+    """What a quick run cannot show, said rather than left out silently."""
+    checked = sorted({o.result.feature for o in outcomes})
+    if not checked:
+        return []
+    return [
+        f"{feature.id}: declares `work:`, but check runs no peak suite, so it shows no "
+        f"roofline; a publication run (`fieldguide run {feature.id}`) measures the peaks."
+        for feature in discover(project.snippets, checked)
+        if feature.work is not None
+    ]
+
+
 def _store(results_dir: Path, device: str, threads: int = 0) -> store.Store:
     """The store of this machine and device; results at a thread count other than the default
     (the physical cores) go to a folder of their own."""

@@ -169,9 +169,6 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
             "timed": schema.Text("one sentence on what one timed run() call does"),
             "comparison": TOLERANCE,
             "claims": schema.ListOf(claim, "a list of claims (text, quantity, expect)"),
-            "tags": schema.ListOf(
-                schema.Identifier(), "a non-empty list of lowercase words", non_empty=True
-            ),
             "metrics": schema.ListOf(
                 METRIC, "a list of metrics (id, label, unit, better)", required=False, default=[]
             ),
@@ -332,7 +329,6 @@ def _feature(
         timed=values["timed"],
         comparison=comparison,
         claims=tuple(values["claims"]),
-        tags=tuple(values["tags"]),
         directory=folder,
         metrics=tuple(values["metrics"]),
         unsupported={k: str(v) for k, v in unsupported.items()},

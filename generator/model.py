@@ -246,7 +246,6 @@ class Feature:
     timed: str
     comparison: Tolerance
     claims: tuple[Claim, ...]
-    tags: tuple[str, ...]
     directory: Path
     metrics: tuple[Metric, ...] = ()
     unsupported: dict[str, str] = field(default_factory=dict)  # framework -> reason

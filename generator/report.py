@@ -18,9 +18,13 @@ STYLES = {
 }
 
 
-def summary_table(outcomes: list[Outcome]) -> Table:
-    table = Table(title="fieldguide run", show_lines=False)
-    for column in ("Feature", "Snippet", "Status", "Steady median", "First call", "Note"):
+def summary_table(outcomes: list[Outcome], again: str = "run") -> Table:
+    """`again` is the command a failure's fix is tried with: `check` measures into its own
+    folder, and its user must never be sent to `run`, which writes the published results."""
+    table = Table(title=f"fieldguide {again}", show_lines=False)
+    metrics = any(o.result.processes and o.result.processes[0].metrics for o in outcomes)
+    columns = ("Feature", "Snippet", "Status", "Steady median", "First call")
+    for column in (*columns, *(("Metrics",) if metrics else ()), "Note"):
         table.add_column(column)
     for outcome in sorted(outcomes, key=lambda o: (o.result.feature, o.result.key)):
         r = outcome.result
@@ -30,7 +34,8 @@ def summary_table(outcomes: list[Outcome]) -> Table:
         if r.message:
             note = (note + "; " if note else "") + last_line(r.message)
             if r.status in (Status.FAILED, Status.TIMEOUT):
-                note += f" → fix, then `fieldguide run {r.feature}`"
+                note += f" → fix, then `fieldguide {again} {r.feature}`"
+        declared = r.processes[0].metrics if r.processes else {}
         table.add_row(
             r.feature,
             FRAMEWORK_LABELS.get(r.framework, r.framework)
@@ -38,6 +43,11 @@ def summary_table(outcomes: list[Outcome]) -> Table:
             f"[{STYLES[r.status]}]{r.status.value}[/]",
             format_value(steady.median, "s") if steady else "—",
             format_value(first.median, "s") if first else "—",
+            *(
+                (", ".join(f"{k} {v:g}" for k, v in sorted(declared.items())) or "—",)
+                if metrics
+                else ()
+            ),
             note,
         )
     return table

@@ -41,7 +41,6 @@ claims:
   - text: Both sides return the same sum.
     quantity: output
     expect: same
-tags: [test]
 """
 
 INPUTS_PY = """\

@@ -21,14 +21,14 @@ def test_unknown_feature_is_a_clear_error_without_traceback(make_project, cli_ru
 
 
 def test_check_reports_validation_errors_and_fails(make_project, cli_runner):
-    yml = FEATURE_YML.format(id="fake").replace("tags: [test]", "tags: []")
+    yml = FEATURE_YML.format(id="fake") + "tags: [test]\n"  # a key dropped: nothing used it
     project = make_project(feature_files("fake", **{"feature.yml": yml}))
     result = cli_runner(project, "check")
     assert result.exit_code == 2
     assert (
-        "snippets/fake/feature.yml: key 'tags': expected a non-empty list of lowercase "
-        "words, found []."
+        "snippets/fake/feature.yml: key 'tags': expected one of the known keys (id, title, "
     ) in result.output
+    assert "found an unknown key. Remove it." in result.output
     assert "Fix the files above, then run `fieldguide check` again." in result.output
 
 
@@ -63,3 +63,51 @@ def test_methodology_page_states_the_protocol_in_code():
         f"| warm-up | at least {default.warmup_calls} calls and {default.warmup_s:g} s | "
         f"{quick.warmup_calls} call |"
     ) in page
+
+
+def test_check_offers_no_quick_flag_and_run_does():
+    from click.testing import CliRunner
+
+    check_help = CliRunner().invoke(cli, ["check", "--help"]).output
+    run_help = CliRunner().invoke(cli, ["run", "--help"]).output
+    assert "--quick" not in check_help and "--quick" in run_help
+    assert "never into results/" in " ".join(check_help.split())
+
+
+def test_check_shows_metrics_sends_fixes_to_check_and_says_what_quick_mode_leaves_out(
+    make_project, cli_runner, monkeypatch
+):
+    """A failing snippet's fix is tried with `check`, never with `run` (which writes the
+    published results); declared metrics are shown; a declared `work:` says why there is no
+    roofline."""
+    from generator import commands
+
+    from .fakes import FAKES
+
+    real_check = commands.check
+    monkeypatch.setattr(
+        commands, "check", lambda *a, **k: real_check(*a, **{**k, "frameworks": FAKES})
+    )
+    yml = FEATURE_YML.format(id="fake") + (
+        "metrics:\n  - id: calls\n    label: Calls\n    unit: count\n    better: lower\n"
+        "work:\n  flops: 4.0e+6\n  bytes: 100\n"
+    )
+    counting = (
+        "def setup(inputs):\n    return {'calls': 0}\n\n\n"
+        "def run(state):\n    state['calls'] += 1\n    return {'sum': 1.25}\n\n\n"
+        "def metrics(state):\n    return {'calls': 7}\n"
+    )
+    broken = counting.replace("state['calls'] += 1", "1 / 0")
+    files = feature_files(
+        "fake", **{"feature.yml": yml, "with_pytorch.py": counting, "with_tensorflow.py": broken}
+    )
+    result = cli_runner(make_project(files), "check")
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "Metrics" in said and "calls 7" in said
+    assert "→ fix, then `fieldguide check fake`" in said
+    assert "fieldguide run fake`" not in said.replace("(`fieldguide run fake`)", "")
+    assert (
+        "fake: declares `work:`, but check runs no peak suite, so it shows no roofline; a "
+        "publication run (`fieldguide run fake`) measures the peaks."
+    ) in said

@@ -31,7 +31,6 @@ def feature(tolerance: Tolerance = DEFAULT_TOLERANCE) -> Feature:
         timed="t",
         comparison=tolerance,
         claims=(),
-        tags=("t",),
         directory=Path("."),
     )
 

@@ -22,7 +22,6 @@ def test_valid_feature_is_discovered(make_project):
     assert feature.id == "fake"
     assert feature.comparison.rtol == 1e-9
     assert feature.claims[0].quantity == "output"
-    assert feature.tags == ("test",)
 
 
 def test_unknown_key_gets_did_you_mean(make_project):
@@ -30,7 +29,7 @@ def test_unknown_key_gets_did_you_mean(make_project):
     project = make_project(feature_files("fake", **{"feature.yml": yml}))
     assert problems_of(project) == [
         "snippets/fake/feature.yml: key 'measured': expected one of the known keys (id, title, "
-        "section, summary, timed, comparison, claims, tags, metrics, unsupported, measure, "
+        "section, summary, timed, comparison, claims, metrics, unsupported, measure, "
         "timeout_s, memory_limit_mib, work, variants, limits), found an unknown key. Did you mean "
         "'measure'?"
     ]

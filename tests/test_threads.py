@@ -38,7 +38,7 @@ CLAIM = "  - text: PyTorch is faster.\n    quantity: steady\n    expect: pytorch
 
 def page_with_one_thread_results(make_project, tensorflow_scale: float) -> str:
     """The feature page, then the scoreboard."""
-    yml = FEATURE_YML.format(id="fake").replace("tags:", CLAIM + "tags:")
+    yml = FEATURE_YML.format(id="fake") + CLAIM
     project = make_project({**feature_files(**{"feature.yml": yml}), "docs/index.md": "# Home\n"})
     default = store.Store(project.results, "test-machine")
     default.save(recorded("pytorch", 1.0))

@@ -86,7 +86,7 @@ def test_two_variants_with_one_id_are_refused(make_project):
 
 def test_a_claim_may_only_name_a_declared_variant(make_project):
     claim = "  - text: Shorter.\n    quantity: loc\n    expect: tensorflow\n    variant: fitt\n"
-    yml = FEATURE_YML.format(id="fake").replace("tags:", claim + "tags:") + VARIANTS
+    yml = FEATURE_YML.format(id="fake") + claim + VARIANTS
     files = feature_files("fake", **{"feature.yml": yml, "with_tensorflow_fit.py": SNIPPET_PY})
     assert problems_of(make_project(files)) == [
         "snippets/fake/feature.yml: key 'claims[1].variant': expected one of the ids under "
@@ -131,7 +131,7 @@ def test_check_compares_a_variant_with_the_other_frameworks_headline(make_projec
 
 
 def rendered_variant_page(make_project, claim: str = "") -> str:
-    yml = FEATURE_YML.format(id="fake").replace("tags:", claim + "tags:") + VARIANTS
+    yml = FEATURE_YML.format(id="fake") + claim + VARIANTS
     files = inputs_feature_files(
         "fake", **{"feature.yml": yml, "with_tensorflow_fit.py": LONG_SNIPPET}
     )

@@ -3,14 +3,27 @@
 import torch
 
 
-def setup(inputs, device="cpu"):
-    # Build models and tensors here: this is timed separately from run().
+def setup(inputs, device="cpu", workdir=None):
+    # Build models and tensors here: this is timed separately from run(). Each keyword is
+    # passed only if named here: `device` ("cpu" or "cuda"), `workdir` (this process's scratch
+    # folder, the only place a snippet may write; None when run on its own). Drop the unused.
     return {"x": torch.from_numpy(inputs["x"]).to(device)}
 
 
 def run(state):
     # The timed unit of work. Its first return value is compared with TensorFlow's.
     return state["x"].sum(dim=0)
+
+
+# Optional: the same work as run() without compilation (when run() compiles); the page then
+# shows the speed-up and after how many calls compiling pays off.
+# def eager(state):
+#     ...
+
+
+# Optional: the numbers declared under `metrics` in feature.yml, read after the timed calls.
+# def metrics(state):
+#     return {"artifact_bytes": 0}
 
 
 if __name__ == "__main__":
