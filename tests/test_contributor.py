@@ -115,3 +115,48 @@ def test_check_changed_outside_git_says_what_to_do(make_project):
     project = make_project(feature_files("one"))
     with pytest.raises(FieldGuideError, match="Run check inside a git checkout, with --base"):
         commands.changed_features(project, "no-such-ref")
+
+
+def test_the_workflows_pass_zizmor_and_keep_pull_requests_unprivileged(tmp_path):
+    """Contributed snippets run in CI: zizmor (offline audits, default persona) finds nothing,
+    and the properties the security page promises hold in the file itself. (zizmor does flag
+    the workflow a careless contributor might propose: checked first, so the test can fail.)"""
+    import subprocess
+    import sys
+
+    import yaml
+
+    zizmor = Path(sys.executable).with_name("zizmor")
+    careless = tmp_path / ".github" / "workflows" / "ci.yml"
+    careless.parent.mkdir(parents=True)
+    careless.write_text(
+        "on: pull_request_target\njobs:\n  test:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@v4\n        with:\n"
+        "          ref: ${{ github.event.pull_request.head.sha }}\n      - run: bash .ci/run\n"
+    )
+    flagged = subprocess.run(
+        [str(zizmor), "--offline", "--no-progress", ".github/"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert flagged.returncode != 0 and "dangerous-triggers" in flagged.stdout
+    done = subprocess.run(
+        [str(zizmor), "--offline", "--no-progress", ".github/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout + done.stderr
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        workflow = yaml.safe_load(text)
+        triggers = workflow.get(True, workflow.get("on"))  # YAML 1.1 reads `on` as True
+        assert "pull_request_target" not in triggers, path.name
+        assert workflow["permissions"] == {"contents": "read"}, path.name
+        assert "secrets." not in text, path.name
+        for job in workflow["jobs"].values():
+            assert "self-hosted" not in str(job.get("runs-on")), path.name
