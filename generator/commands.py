@@ -35,6 +35,7 @@ CHECK_RESULTS = Path(".fieldguide") / "check-results"
 CHART_CACHE = Path(".fieldguide") / "charts"
 TEMPLATE_CACHE = Path(".fieldguide") / "templates"
 RULES_SOURCE = "docs/questionnaire.yml"  # how messages name the rules file
+RUN_LOCK = Path(".fieldguide") / "run.lock"  # held while a run or a check measures
 
 
 def build(project: Project, options: RunOptions, console: Console) -> list[Outcome]:
@@ -42,7 +43,7 @@ def build(project: Project, options: RunOptions, console: Console) -> list[Outco
     feature whose feature.yml is invalid, or a result that cannot be read, marks its own
     feature: the rest is built, then the command fails naming each."""
     found = discover_all(project.snippets)
-    results = _store(project.results, options.device, options.threads)
+    results = _store(project, project.results, options.device, options.threads)
     outcomes = run_features(found.features, options, results, console)
     files, unreadable = _pages(project, found, results.machine_id)
     rendering.sync(project.generated, files)
@@ -61,7 +62,7 @@ def run(
     """Run what is stale; a feature whose feature.yml is invalid is left out, and named after
     the others ran."""
     found = discover_all(project.snippets, feature_ids)
-    results = _store(project.results, options.device, options.threads)
+    results = _store(project, project.results, options.device, options.threads)
     outcomes = run_features(found.features, options, results, console, frameworks)
     _refuse_what_was_left_out(found, [], "run")
     return outcomes
@@ -237,7 +238,7 @@ def check(
     if project.rules.is_file():
         # The rules cite features: validate against all of them, not just those checked now.
         questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
-    scratch = _store(project.root / CHECK_RESULTS, options.device, options.threads)
+    scratch = _store(project, project.root / CHECK_RESULTS, options.device, options.threads)
     # Two processes of each snippet: their results must agree, or the snippet is not
     # deterministic (a publication run compares all its processes the same way).
     quick = RunOptions(
@@ -299,9 +300,11 @@ def check_notes(project: Project, outcomes: list[Outcome]) -> list[str]:
     ]
 
 
-def _store(results_dir: Path, device: str, threads: int = 0) -> store.Store:
+def _store(project: Project, results_dir: Path, device: str, threads: int = 0) -> store.Store:
     """The store of this machine and device; results at a thread count other than the default
-    (the physical cores) go to a folder of their own."""
+    (the physical cores) go to a folder of their own. Every store of a project shares one
+    lock: no two of its runs or checks measure at once."""
     machine = current_machine()
     other = threads if threads and threads != machine.physical_cores else 0
-    return store.Store(results_dir, store.results_key(machine.machine_id, device, other))
+    key = store.results_key(machine.machine_id, device, other)
+    return store.Store(results_dir, key, lock=project.root / RUN_LOCK)

@@ -420,7 +420,7 @@ class ResultsGuard:
             for folder in self.folders
             if folder.is_dir()
             for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name != ".run.lock"
+            if path.is_file() and path.name not in (".run.lock", "run.lock")
         ]
 
     def restore(self) -> list[str]:

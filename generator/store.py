@@ -59,9 +59,11 @@ def results_key(machine_id: str, device: str, threads: int = 0) -> str:
 class Store:
     """One machine's results on one device: the only code that reads or writes them."""
 
-    def __init__(self, results_dir: Path, machine_id: str):
+    def __init__(self, results_dir: Path, machine_id: str, lock: Path | None = None):
         self.root = results_dir
         self.machine_id = machine_id
+        # Shared by every store of one project (`run`'s and `check`'s): see `exclusive`.
+        self.lock = lock or results_dir / ".run.lock"
 
     @property
     def folder(self) -> Path:
@@ -120,9 +122,12 @@ class Store:
     @contextlib.contextmanager
     def exclusive(self, on_wait: Callable[[], None]) -> Iterator[None]:
         """Timed runs never overlap: a second run waits for the first (and says so through
-        `on_wait`). The lock is results/.run.lock, shared by every machine folder."""
+        `on_wait`). The lock file is shared by every machine folder, and by the published
+        results and `check`'s: a check measuring beside a publication run would disturb its
+        timings, and could not tell the run's new results from a snippet's writes."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".run.lock", "w") as lock:
+        self.lock.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock, "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -88,3 +88,35 @@ def test_check_validates_the_questionnaire_rules(make_project):
     assert str(info.value).endswith(
         "Fix docs/questionnaire.yml, then run `fieldguide check` again."
     )
+
+
+def test_check_waits_while_a_run_of_the_project_measures(make_project):
+    """`check` and `run` share the project's lock: a check beside a publication run would
+    disturb its timings, and its results guard could not tell the run's writes from a
+    snippet's."""
+    import fcntl
+    import io
+    import threading
+    import time
+
+    from rich.console import Console
+
+    project = make_project(feature_files("fake"))
+    lock = project.root / commands.RUN_LOCK
+    lock.parent.mkdir(parents=True)
+    buffer = io.StringIO()
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # `fieldguide run` is measuring
+        checking = threading.Thread(
+            target=commands.check,
+            args=(project, [], QUICK, Console(file=buffer)),
+            kwargs={"frameworks": FAKES},
+        )
+        checking.start()
+        deadline = time.monotonic() + 30
+        while "waiting" not in buffer.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "Another fieldguide run is measuring on this machine; waiting" in buffer.getvalue()
+        assert checking.is_alive()
+    checking.join(timeout=60)
+    assert not checking.is_alive()
