@@ -112,6 +112,7 @@ class Context:
     base: dict[str, Any]  # the RunResult fields every result of this run has
     owner: str = ""  # the results folder, which every process of the run is marked with
     watched: tuple[Path, ...] = ()  # results folders no snippet may change
+    confined: bool = False  # snippets' writes are confined to their scratch folders
 
 
 def run_features(
@@ -137,14 +138,16 @@ def run_features(
         store.root.resolve(),
         *(f.directory.parent.parent.resolve() / "results" for f in features),
     }
+    confined = CONFINE_WRITES and sandbox.works()
     context = Context(
         options,
         protocol,
         frameworks,
         run_id,
-        _base_fields(options, protocol, run_id),
+        _base_fields(options, protocol, run_id, confined),
         owner,
         tuple(sorted(watched)),
+        confined,
     )
     # The peak suite brackets default-mode runs of the frameworks that have one.
     suite = sorted(
@@ -487,7 +490,9 @@ def _own_cpu_s() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict[str, Any]:
+def _base_fields(
+    options: RunOptions, protocol: Protocol, run_id: str, confined: bool
+) -> dict[str, Any]:
     return {
         "protocol": protocol,
         "device": options.device,
@@ -497,20 +502,15 @@ def _base_fields(options: RunOptions, protocol: Protocol, run_id: str) -> dict[s
             "threads": {"intra_op": protocol.threads, "inter_op": 1},
             "env": thread_env(protocol.threads),
             "compile_caches": "cold: a fresh Inductor/Triton cache directory per process",
-            "writes": _confinement(),
+            "writes": (
+                f"scratch folder and /dev only (Landlock ABI {sandbox.abi_version()})"
+                if confined
+                else "not confined (no working Landlock here): changes to the results are "
+                "found and undone after each process"
+            ),
             "run_id": run_id,  # the peak suite of this run: results/<machine>/peaks/<run_id>.json
         },
     }
-
-
-def _confinement() -> str:
-    """Where a snippet of this run may write, for the record."""
-    abi = sandbox.abi_version() if CONFINE_WRITES else 0
-    if abi:
-        return f"scratch folder and /dev only (Landlock ABI {abi})"
-    return (
-        "not confined (no Landlock): changes to the results are found and undone after each process"
-    )
 
 
 def _run_child(
@@ -551,7 +551,7 @@ def _run_child(
         forbidden=tuple(
             sorted({f.module for f in context.frameworks.values()} - {framework.module})
         ),
-        writable=(str(workdir), "/dev") if CONFINE_WRITES else (),
+        writable=(str(workdir), "/dev") if context.confined else (),
     )
 
     def poll() -> None:

@@ -69,3 +69,35 @@ def confine_writes(writable: tuple[str, ...]) -> str:
     finally:
         os.close(ruleset)
     return f"Landlock ABI {abi}: writes only beneath {', '.join(writable)}"
+
+
+def works() -> bool:
+    """Whether confinement works here, end to end: a fresh process confined to a new folder
+    must be refused a write beside it. A kernel may have Landlock while a container's seccomp
+    profile refuses one of its calls; then nothing is confined, rather than every snippet
+    failing."""
+    if abi_version() < 1:
+        return False
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fieldguide-landlock-") as tmp:
+        inside = os.path.join(tmp, "inside")
+        os.mkdir(inside)
+        probe = (
+            "import sys\n"
+            f"sys.path.insert(0, {os.path.dirname(os.path.dirname(os.path.dirname(__file__)))!r})\n"
+            "from generator.child import sandbox\n"
+            f"sandbox.confine_writes(({inside!r},))\n"
+            f"open({os.path.join(inside, 'allowed')!r}, 'w').close()\n"
+            "try:\n"
+            f"    open({os.path.join(tmp, 'refused')!r}, 'w').close()\n"
+            "except PermissionError:\n"
+            "    sys.exit(0)\n"
+            "sys.exit(1)\n"
+        )
+        try:
+            done = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return done.returncode == 0
