@@ -261,25 +261,33 @@ def test_sigterm_of_a_run_ends_its_snippet(make_project, tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_run_killed_while_it_writes_loses_nothing_and_leaves_nothing(make_project, tmp_path, sig):
-    """A forced re-run of six features, killed at six moments spread over its saves: every
-    result stays readable and good (the old one or the new one, never half of either), and
-    the next run ends what a SIGKILL left and sweeps its half-written temporary files."""
+    """A forced re-run of six features, killed at six moments spread over its saves (once it
+    has rewritten 0, 2, 4, ... of the 12 results): every result stays readable and good (the
+    old one or the new one, never half of either), and the next run ends what a SIGKILL left
+    and sweeps its half-written temporary files."""
     ids = [f"f{i}" for i in range(6)]
     project = make_project({k: v for i in ids for k, v in feature_files(i).items()})
     results = results_of(project)
     run(project)
     rewritten = []  # per kill, how many of the 12 results the killed run had written anew
-    for delay in (0.4, 0.7, 1.0, 1.3, 1.6, 1.9):
+    for target in (0, 2, 4, 6, 8, 10):
         before = {p: p.read_bytes() for p in project.results.rglob("*.json")}
+
+        def changed(before: dict = before) -> int:
+            return sum(p.read_bytes() != data for p, data in before.items())
+
         runner = start_runner(project, tmp_path, force=True)
-        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        time.sleep(0.3)
+        while changed() < target and runner.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         runner.send_signal(sig)
         runner.wait(timeout=30)
         for feature in ids:
             for framework in ("pytorch", "tensorflow"):
                 result = results.load(feature, framework)  # raises if half-written
                 assert result is not None and result.status is Status.OK
-        rewritten.append(sum(p.read_bytes() != data for p, data in before.items()))
+        rewritten.append(changed())
     print("results rewritten before each kill:", rewritten)
     assert any(0 < n < 12 for n in rewritten)  # some kills landed between the saves
     run(project)  # ends the SIGKILLed run's processes before it measures
@@ -621,3 +629,10 @@ def test_an_invalid_feature_yml_leaves_its_feature_out_and_the_rest_renders(make
     assert "good" in scoreboard and "features/core/fake.md" not in scoreboard
     questionnaire = "".join(p.read_text() for p in project.generated.glob("_questionnaire*"))
     assert "Not shown: the feature 'fake' has an invalid feature.yml" in questionnaire
+
+
+def test_a_snippet_is_a_module_in_sys_modules_as_when_imported(make_project):
+    """torch.compile reads a traced function's globals through sys.modules[__name__]: a
+    snippet loaded without its entry failed there with ModuleNotFoundError."""
+    result, _ = hostile_run(make_project, "assert sys.modules[__name__].run is run")
+    assert result.status is Status.OK

@@ -316,6 +316,9 @@ def _load_snippet(path: Path, shared_dir: str | None) -> Any:
     if spec is None or spec.loader is None:
         raise SnippetError(f"{path}: cannot be imported as a Python module.")
     module = importlib.util.module_from_spec(spec)
+    # Registered by name, as an import would: torch.compile looks a traced function's module
+    # up in sys.modules to read its globals.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
