@@ -129,10 +129,18 @@ def run_features(
     plans = [_plan(f, options, protocol, store, frameworks) for f in features]
     outcomes = [Outcome(r, executed=False) for p in plans for r in p.cached]
     pending = [p for p in plans if p.stale]
+    owner = str(store.folder.resolve())
+    # A run killed with SIGKILL cannot end its snippet; the next one does, before measuring
+    # (and even when it has nothing to measure: an orphan has no runner to time it out).
+    ended = end_processes(leftovers_of_earlier_runs(owner))
+    if ended:
+        console.print(
+            f"Ended {len(ended)} process(es) that an earlier run left running: "
+            f"{', '.join(ended)}. They would have disturbed the timings."
+        )
     if not pending:
         return outcomes
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    owner = str(store.folder.resolve())
     # The store's folders and, when that is a scratch store (`check`), the project's own.
     watched = {
         store.root.resolve(),
@@ -161,13 +169,6 @@ def run_features(
         else ()
     )
     with store.exclusive(lambda: console.print(WAITING)), _progress(console) as progress:
-        # A run killed with SIGKILL cannot end its snippet; the next one does, before measuring.
-        ended = end_processes(leftovers_of_earlier_runs(context.owner))
-        if ended:
-            console.print(
-                f"Ended {len(ended)} process(es) that an earlier run left running: "
-                f"{', '.join(ended)}. They would have disturbed the timings."
-            )
         total = sum(len(p.stale) * protocol.processes for p in pending)
         overall = progress.add_task("snippet processes", total=total)
         start = {fw: _peak_phase(fw, context, progress) for fw in suite}

@@ -636,3 +636,20 @@ def test_a_snippet_is_a_module_in_sys_modules_as_when_imported(make_project):
     snippet loaded without its entry failed there with ModuleNotFoundError."""
     result, _ = hostile_run(make_project, "assert sys.modules[__name__].run is run")
     assert result.status is Status.OK
+
+
+def test_a_run_with_nothing_to_measure_still_ends_what_a_killed_run_left(make_project):
+    """An orphan has no runner left to time it out: a run that finds every result cached
+    ends it too."""
+    project = make_project(feature_files())
+    run(project)  # every result cached from now on
+    owner = str(results_of(project).folder.resolve())
+    env = {**os.environ, RUN_MARKER: f"999999999:{owner}"}
+    orphan = subprocess.Popen(["sleep", "3606"], env=env, start_new_session=True)
+    try:
+        outcomes = run(project)
+        assert not any(o.executed for o in outcomes.values())
+        orphan.wait(timeout=10)
+        assert not psutil.pid_exists(orphan.pid)
+    finally:
+        orphan.kill()
