@@ -18,12 +18,12 @@ from typing import Any
 import click
 from rich.console import Console
 
-from . import compare, outputs, questionnaire, store
+from . import articles, compare, outputs, questionnaire, store
 from . import render as rendering  # `render` is the command below
 from .discover import Discovered, discover, discover_all
 from .environment import current_machine
 from .errors import FieldGuideError, ValidationError
-from .model import FRAMEWORKS, INSTALLED, SECTIONS, Framework, Mode, Project, Status
+from .model import FRAMEWORKS, INSTALLED, SECTIONS, Feature, Framework, Mode, Project, Status
 from .run import Outcome, RunOptions, run_features
 from .schema import is_identifier
 from .site import build_site
@@ -88,7 +88,12 @@ def _pages(project: Project, found: Discovered, key: str) -> tuple[dict[str, byt
     rules = _rules(project, found, snapshot, key)
     machine = snapshot.machine(key)
     files = rendering.pages(
-        features, machine, rules, project.root / CHART_CACHE, others=snapshot.other_threads(key)
+        features,
+        machine,
+        rules,
+        project.root / CHART_CACHE,
+        others=snapshot.other_threads(key),
+        claims=_articles(project, features),
     )
     return files, sorted(machine.unreadable.values())
 
@@ -125,6 +130,14 @@ def _rules(
         return None
     rules = questionnaire.load_rules(project.rules, RULES_SOURCE, found.features, found.invalid)
     return questionnaire.resolve(rules, found.features, snapshot, key)
+
+
+def _articles(project: Project, features: list[Feature]) -> articles.Articles | None:
+    """The claims page's claims and the ecosystem facts; None when the project has neither."""
+    paths = project.docs / "claims.yml", project.docs / "ecosystem.yml"
+    if not any(p.is_file() for p in paths):
+        return None
+    return articles.load(*paths, features)
 
 
 def ask(
@@ -238,6 +251,7 @@ def check(
     if project.rules.is_file():
         # The rules cite features: validate against all of them, not just those checked now.
         questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
+    _articles(project, features)  # the `article:` ids the checked features' claims name
     scratch = _store(project, project.root / CHECK_RESULTS, options.device, options.threads)
     # Two processes of each snippet: their results must agree, or the snippet is not
     # deterministic (a publication run compares all its processes the same way).
@@ -266,6 +280,14 @@ def check(
                         f"{key}: {metric.id} = {value:g} in steady state, must be 0 "
                         f"(its steady-state numbers are invalid). Make the inputs of "
                         f"run() stable so nothing is traced or compiled again.",
+                    )
+                )
+            for metric, value in compare.not_flags(feature, result) if result else ():
+                problems.append(
+                    CheckProblem(
+                        feature.id,
+                        f"{key}: {metric.id} = {value:g}, but it is declared `unit: flag`: "
+                        "report 1 (yes) or 0 (no) from metrics(state).",
                     )
                 )
         # The headline pair, then each variant against the other framework's headline.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .model import (
+    FLAG,
     FRAMEWORK_LABELS,
     FRAMEWORKS,
     QUANTITIES,
@@ -144,6 +145,8 @@ class Ratio:
         if self.verdict == Verdict.UNKNOWN:
             return f"too few samples to tell (fewer than {MIN_VALUES_FOR_VERDICT} per side)"
         if self.verdict == Verdict.SAME:
+            if math.isnan(self.value):  # a yes/no fact (`unit: flag`), the same on both sides
+                return "the same"
             if self.ci_low != self.ci_high:
                 return "no measurable difference"
             # An exact count: equal, or a difference under the stated threshold.
@@ -401,6 +404,16 @@ def nonzero_required(feature: Feature, result: RunResult) -> list[tuple[Metric, 
     return found
 
 
+def not_flags(feature: Feature, result: RunResult) -> list[tuple[Metric, float]]:
+    """Metrics declared `unit: flag` whose value is neither 1 nor 0, with the first such value."""
+    found = []
+    for metric in (m for m in feature.metrics if m.unit == FLAG):
+        values = [v for g in per_process(result, metric.id) for v in g if v not in (0, 1)]
+        if values:
+            found.append((metric, values[0]))
+    return found
+
+
 def noise_marks(result: RunResult) -> list[str]:
     """Why this result's numbers deserve less trust, in words for the page; empty if none."""
     marks = []
@@ -553,7 +566,10 @@ def row(
     label, unit = QUANTITY_LABELS.get(quantity, ("", ""))
     if metric:
         label, unit = metric.label, metric.unit
-    compared = _judged(ratio(groups[0], groups[1]), _not_judged(pytorch, tensorflow))
+    if metric and metric.unit == FLAG:
+        compared = _fact(groups[0], groups[1])
+    else:
+        compared = _judged(ratio(groups[0], groups[1]), _not_judged(pytorch, tensorflow))
     return Row(
         quantity,
         label,
@@ -563,6 +579,21 @@ def row(
         summarize(groups[1]),
         compared,
     )
+
+
+def _fact(pytorch: list[list[float]], tensorflow: list[list[float]]) -> Ratio | None:
+    """A yes/no metric (`unit: flag`, 1 or 0) of both sides: no ratio (a ratio of 0 and 1 means
+    nothing), and a verdict only when every process of each side said the same. The verdict
+    names the side whose value is the lower, as for any quantity; `better` turns it around."""
+    values = [{v for group in groups for v in group} for groups in (pytorch, tensorflow)]
+    if not all(values):
+        return None
+    nan = float("nan")
+    if any(len(v) > 1 for v in values):
+        return Ratio(nan, nan, nan, Verdict.NOT_JUDGED, why="processes disagree")
+    p, t = (v.pop() for v in values)
+    verdict = Verdict.SAME if p == t else (Verdict.PYTORCH if p < t else Verdict.TENSORFLOW)
+    return Ratio(nan, nan, nan, verdict)
 
 
 def _judged(compared: Ratio | None, why: str) -> Ratio | None:
@@ -711,6 +742,7 @@ class ClaimCheck:
     source: str | None
     verdict: str  # "supported", "contradicted", "not measured", ...
     evidence: str
+    article: str | None = None  # the claim of the claims page it bears on
 
 
 def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> ClaimCheck:
@@ -719,7 +751,7 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
         verdict = {Agreement.MATCH: "supported", Agreement.MISMATCH: "contradicted"}.get(
             equivalence.verdict, "not measured"
         )
-        return ClaimCheck(claim.text, claim.source, verdict, equivalence.detail)
+        return ClaimCheck(claim.text, claim.source, verdict, equivalence.detail, claim.article)
     found = next((r for r in table if r.quantity == claim.quantity), None)
     if found is None or found.ratio is None:
         return ClaimCheck(
@@ -727,6 +759,7 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
             claim.source,
             "not measured",
             "Both frameworks must have a result for this quantity.",
+            claim.article,
         )
     observed = found.ratio.verdict
     if observed == Verdict.NOT_JUDGED:
@@ -735,8 +768,8 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
         verdict = "not enough samples"
     elif claim.expect == "same" and observed != Verdict.SAME:
         verdict = "contradicted"
-    elif claim.expect == "same" and found.quantity == "loc":
-        verdict = "supported"  # exact counts, within the stated threshold
+    elif claim.expect == "same" and (found.quantity == "loc" or found.unit == FLAG):
+        verdict = "supported"  # exact counts (within the stated threshold) or yes/no facts
     elif claim.expect == "same":
         # No measurable difference is not equivalence: only a margin can show "the same".
         if claim.margin is None:
@@ -747,8 +780,18 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
     elif observed == Verdict.SAME:
         verdict = "no measurable difference"
     else:
-        verdict = "supported" if observed == claim.expect else "contradicted"
-    if found.quantity == "loc":  # counted, not sampled: no interval
+        # The claim names the better side: the lower one, unless the quantity is better higher.
+        lower = {Verdict.PYTORCH: "pytorch", Verdict.TENSORFLOW: "tensorflow"}[observed]
+        better = (
+            lower if found.better == "lower" else {"pytorch": "tensorflow"}.get(lower, "pytorch")
+        )
+        verdict = "supported" if better == claim.expect else "contradicted"
+    if found.unit == FLAG:
+        said = [
+            format_value(x.median if x else None, FLAG) for x in (found.pytorch, found.tensorflow)
+        ]
+        evidence = f"{found.label}: PyTorch {said[0]}, TensorFlow {said[1]}."
+    elif found.quantity == "loc":  # counted, not sampled: no interval
         evidence = (
             f"{found.label}: PyTorch/TensorFlow = {found.ratio.value:.2f}, counted exactly "
             f"(a difference under {LOC_RELATIVE:.0%} or {LOC_ABSOLUTE} statements counts as "
@@ -759,4 +802,4 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
             f"{found.label}: PyTorch/TensorFlow = {found.ratio.value:.2f} "
             f"(95% CI {found.ratio.ci_low:.2f}–{found.ratio.ci_high:.2f})."
         )
-    return ClaimCheck(claim.text, claim.source, verdict, evidence)
+    return ClaimCheck(claim.text, claim.source, verdict, evidence, claim.article)

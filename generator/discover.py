@@ -76,6 +76,7 @@ class _ClaimField(schema.Mapping):
             values["source"],
             values["margin"],
             values["variant"],
+            values["article"],
         )
 
 
@@ -112,6 +113,13 @@ METRIC = _MetricField(
         "must_be_zero": schema.Flag(required=False, default=False),
     },
     "a mapping (id, label, unit, better)",
+)
+DOC_LINK = schema.Mapping(
+    {
+        "label": schema.Text("the API's name, e.g. torch.func.vmap", plain=True),
+        "url": schema.Link(),
+    },
+    "a mapping (label, url)",
 )
 TOLERANCE = schema.Mapping(
     {
@@ -155,6 +163,11 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
             ),
             "variant": schema.Text(
                 "the id of a variant under `variants` that stands in for its framework",
+                required=False,
+            ),
+            "article": schema.Identifier(
+                "the id of a claim on the claims page (docs/claims.yml) that this claim "
+                "tests, in that claim's own direction",
                 required=False,
             ),
         },
@@ -202,6 +215,22 @@ def feature_schema(metric_ids: list[str]) -> schema.Mapping:
             "limits": schema.ListOf(
                 schema.Text("one sentence on what the comparison does not show"),
                 "a list of sentences on what the comparison does not show",
+                required=False,
+                default=[],
+            ),
+            "matters": schema.Text(
+                "a short paragraph: when this matters to a reader choosing a framework",
+                required=False,
+            ),
+            "pitfalls": schema.ListOf(
+                schema.Text("one sentence on a pitfall met while writing the pair"),
+                "a list of sentences on the pitfalls met while writing the pair",
+                required=False,
+                default=[],
+            ),
+            "docs": schema.ListOf(
+                DOC_LINK,
+                "a list of links to the official documentation (label, url)",
                 required=False,
                 default=[],
             ),
@@ -339,6 +368,9 @@ def _feature(
         snippets=snippets,
         limits=tuple(values["limits"]),
         variants=variants,
+        matters=values["matters"],
+        pitfalls=tuple(values["pitfalls"]),
+        docs=tuple((d["label"], d["url"]) for d in values["docs"]),
     )
 
 

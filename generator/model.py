@@ -171,7 +171,8 @@ class Tolerance:
 class Claim:
     text: str
     quantity: str  # one of QUANTITIES or a declared metric id
-    expect: str  # "same", "pytorch" or "tensorflow" (the side the claim says is lower)
+    expect: str  # "same", "pytorch" or "tensorflow": the side the claim says is better (lower,
+    # or higher for a metric declared `better: higher`)
     source: str | None = None
     # For `expect: same` on a measured quantity: the relative difference that still counts as
     # the same (0.1: within 10%). Without it, "same" cannot be shown, only failed to refute.
@@ -179,6 +180,12 @@ class Claim:
     # A variant id: the claim is about that variant standing in for its framework (e.g. Keras
     # fit's code size), not about the headline pair.
     variant: str | None = None
+    # The id of a claim on the claims page (docs/claims.yml) this claim tests, in its direction.
+    article: str | None = None
+
+
+# The unit of a yes/no metric: a snippet reports 1 (yes) or 0 (no); pages say yes or no.
+FLAG = "flag"
 
 
 @dataclass(frozen=True)
@@ -256,6 +263,9 @@ class Feature:
     snippets: Mapping[str, Snippet] = field(default_factory=dict)  # snippet key -> snippet
     limits: tuple[str, ...] = ()  # what the comparison does not show, said on the page
     variants: tuple[Variant, ...] = ()
+    matters: str | None = None  # "when this matters to you"
+    pitfalls: tuple[str, ...] = ()  # met while writing the pair
+    docs: tuple[tuple[str, str], ...] = ()  # (label, url) of the official documentation
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from . import charts, compare, outputs, peaks, questionnaire
+from . import articles, charts, compare, outputs, peaks, questionnaire
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, RunResult, Variant
 from .store import MachineResults
 from .text import fence, format_ratio, format_value, front_matter, link_text, quoted, table_cell
@@ -99,11 +99,12 @@ def pages(
     rules: questionnaire.Rules | None,
     chart_cache: Path | None = None,
     others: Sequence[MachineResults] = (),
+    claims: articles.Articles | None = None,
 ) -> dict[str, bytes]:
     """Every generated file for one machine's results: feature pages and their charts, the
     hardware page, the scoreboard, and the questionnaire when the project has rules. `others`
     are the same machine's results at other thread counts: a feature page says where their
-    verdicts differ."""
+    verdicts differ. `claims`: the claims page and the ecosystem status page, when given."""
     env = environment()
     built = [_feature_page(f, machine, others) for f in features]
     files: dict[str, bytes] = {}
@@ -120,6 +121,17 @@ def pages(
     files[SCOREBOARD] = scoreboard.encode("utf-8")
     if rules is not None:
         files.update(questionnaire.files(rules, env))
+    if claims is not None:
+        evidence = [articles.Evidence(p.feature, c) for p in built for c in p.claims if c.article]
+        judged = articles.judge(claims, evidence)
+        files[articles.CLAIMS_PAGE] = (
+            env.get_template("pages/claims.md.j2").render(judged=judged, pages=built).encode()
+        )
+        files[articles.ECOSYSTEM_PAGE] = (
+            env.get_template("pages/ecosystem.md.j2")
+            .render(facts=claims.facts, judged=judged)
+            .encode()
+        )
     return files
 
 

@@ -43,6 +43,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.0f} B"
     if unit == "count":
         return f"{value:g}"
+    if unit == "flag":  # a yes/no metric (model.FLAG): text imports nothing of ours
+        return {1.0: "yes", 0.0: "no"}.get(value, f"{value:g} (not 0 or 1)")
     if float(value).is_integer():
         return f"{value:.0f} {unit}".strip()
     return f"{value:.3g} {unit}".strip()

@@ -411,3 +411,63 @@ def test_quick_mode_and_busy_results_are_shown_but_not_judged():
     assert judged.verdict == "not judged" and judged.describe() == "not judged (quick mode)"
     busy = replace(slow, runtime={"other_cpu_cores": 0.9})
     assert row(feature(), "steady", fast, busy).ratio.describe() == "not judged (busy machine)"
+
+
+def with_metrics(values: list[float], framework: str = "pytorch") -> RunResult:
+    """One result whose processes reported metric `m` = each of `values`."""
+    base = with_samples([[1.0, 1.0, 1.0]] * len(values))
+    processes = tuple(
+        ProcessRecord(**{**p.__dict__, "metrics": {"m": v}})
+        for p, v in zip(base.processes, values, strict=True)
+    )
+    return RunResult(**{**base.__dict__, "framework": framework, "processes": processes})
+
+
+def metric_feature(unit: str, better: str, claims=()) -> Feature:
+    from dataclasses import replace as changed
+
+    from generator.model import Metric
+
+    return changed(feature(), metrics=(Metric("m", "M", unit, better),), claims=tuple(claims))
+
+
+def test_a_yes_no_metric_has_no_ratio_and_a_verdict_from_the_values():
+    from generator.compare import Verdict, row
+
+    flags = metric_feature("flag", "higher")
+    yes_no = row(flags, "m", with_metrics([1.0, 1.0]), with_metrics([0.0, 0.0], "tensorflow"))
+    assert math.isnan(yes_no.ratio.value)
+    assert yes_no.ratio.verdict == Verdict.TENSORFLOW  # the lower value
+    assert yes_no.ratio.describe(yes_no.better) == "PyTorch better"
+    same = row(flags, "m", with_metrics([1.0]), with_metrics([1.0], "tensorflow"))
+    assert same.ratio.describe(same.better) == "the same"
+    torn = row(flags, "m", with_metrics([1.0, 0.0]), with_metrics([1.0], "tensorflow"))
+    assert torn.ratio.describe(torn.better) == "not judged (processes disagree)"
+
+
+def test_a_claim_names_the_better_side_also_for_a_quantity_better_higher():
+    """`expect` is the side the claim says is better: for a metric declared `better: higher`
+    (throughput, a yes/no capability) that is the higher side, not the lower one."""
+    from generator.compare import check_claim, not_flags, row
+    from generator.model import Claim
+
+    for unit in ("flag", "items/s"):
+        f = metric_feature(unit, "higher")
+        samples = ([1.0, 1.0, 1.0], [0.0, 0.0, 0.0]) if unit == "flag" else None
+        if samples:
+            pytorch, tensorflow = with_metrics(samples[0]), with_metrics(samples[1], "tensorflow")
+        else:
+            pytorch = with_metrics([200.0, 201.0, 199.0, 200.5, 199.5, 200.2])
+            tensorflow = with_metrics([100.0, 101.0, 99.0, 100.5, 99.5, 100.2], "tensorflow")
+            # Judged like any measured quantity: not in quick mode.
+            pytorch, tensorflow = (
+                RunResult(**{**r.__dict__, "protocol": Protocol.for_mode("publication", 1)})
+                for r in (pytorch, tensorflow)
+            )
+        table = [row(f, "m", pytorch, tensorflow)]
+        equal = equivalence(f, None, None)
+        for expect, verdict in (("pytorch", "supported"), ("tensorflow", "contradicted")):
+            claim = Claim("PyTorch has more.", "m", expect)
+            assert check_claim(claim, table, equal).verdict == verdict, (unit, expect)
+    flags = metric_feature("flag", "higher")
+    assert [v for _, v in not_flags(flags, with_metrics([1.0, 2.0]))] == [2.0]

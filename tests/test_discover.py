@@ -30,8 +30,8 @@ def test_unknown_key_gets_did_you_mean(make_project):
     assert problems_of(project) == [
         "snippets/fake/feature.yml: key 'measured': expected one of the known keys (id, title, "
         "section, summary, timed, comparison, claims, metrics, unsupported, measure, "
-        "timeout_s, memory_limit_mib, work, variants, limits), found an unknown key. Did you mean "
-        "'measure'?"
+        "timeout_s, memory_limit_mib, work, variants, limits, matters, pitfalls, docs), found "
+        "an unknown key. Did you mean 'measure'?"
     ]
 
 

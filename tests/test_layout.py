@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("run",),  # stage 2
     ("compare",),  # stage 4
     ("charts",),
+    ("articles",),  # the claims page's claims and the ecosystem facts, judged by compare
     ("questionnaire.rules",),  # the data types of the rules
     ("questionnaire.references", "questionnaire.engine"),
     ("questionnaire.validation", "questionnaire.evidence", "questionnaire.answers"),
