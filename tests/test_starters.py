@@ -1,7 +1,8 @@
-"""The three starter features end to end, with real PyTorch, TensorFlow and MkDocs.
+"""The catalog end to end, with real PyTorch, TensorFlow and MkDocs: the three starter features
+in detail, and every feature's quick run and equivalence.
 
-One quick build in a copy of the repository is shared by the tests of this module (and by the
-browser tests): about a minute on a 2-core machine, most of it torch.compile's cold compile.
+One quick build of the whole catalog in a copy of the repository is shared by the tests of this
+module (and by the browser tests).
 """
 
 from __future__ import annotations
@@ -83,6 +84,36 @@ def test_every_starter_result_is_ok_and_equivalent(built_site):
             (process,) = result.processes
             assert process.import_s > 0.1  # a real framework import, in a fresh process
             assert len(process.samples) == result.protocol.samples
+
+
+def test_every_catalog_feature_runs_and_both_sides_agree(built_site):
+    """The whole catalog in quick mode: every snippet, variants included, ran (or its side is
+    declared unsupported), and each pair's outputs agree within the feature's tolerance, or the
+    feature declares why they cannot be compared."""
+    from generator import compare
+    from generator.outputs import Agreement
+
+    project, _ = built_site
+    results = store.Store(project.results, current_machine().machine_id)
+    failures = []
+    for feature in discover(project.snippets):
+        loaded = {key: results.load(feature.id, key) for key in feature.keys}
+        for key, result in loaded.items():
+            declared = feature.framework_of(key) in feature.unsupported
+            wanted = Status.UNSUPPORTED if declared else Status.OK
+            if result is None or result.status is not wanted:
+                failures.append(f"{feature.id} {key}: {result and result.message}")
+        for key in ("pytorch", *(v.key for v in feature.variants)):
+            pair, keys = compare.standing_in(feature, key, loaded)
+            verdict = compare.equivalence(feature, pair["pytorch"], pair["tensorflow"])
+            expected = Agreement.MATCH
+            if feature.unsupported:  # one side has no result to compare
+                expected = Agreement.NOT_AVAILABLE
+            elif feature.comparison.none_reason:
+                expected = Agreement.NOT_COMPARED
+            if verdict.verdict is not expected:
+                failures.append(f"{feature.id} {' vs '.join(keys)}: {verdict.detail}")
+    assert not failures, "\n".join(failures)
 
 
 def test_compile_time_is_kept_apart_from_steady_state(built_site):
