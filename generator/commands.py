@@ -22,7 +22,7 @@ from . import articles, compare, outputs, questionnaire, store
 from . import render as rendering  # `render` is the command below
 from .discover import Discovered, discover, discover_all
 from .environment import current_machine
-from .errors import FieldGuideError, ValidationError
+from .errors import FieldGuideError, Problem, ValidationError
 from .model import FRAMEWORKS, INSTALLED, SECTIONS, Feature, Framework, Mode, Project, Status
 from .run import Outcome, RunOptions, run_features
 from .schema import is_identifier
@@ -93,7 +93,7 @@ def _pages(project: Project, found: Discovered, key: str) -> tuple[dict[str, byt
         rules,
         project.root / CHART_CACHE,
         others=snapshot.other_threads(key),
-        claims=_articles(project, features),
+        claims=_articles(project, features, rules),
     )
     return files, sorted(machine.unreadable.values())
 
@@ -132,12 +132,33 @@ def _rules(
     return questionnaire.resolve(rules, found.features, snapshot, key)
 
 
-def _articles(project: Project, features: list[Feature]) -> articles.Articles | None:
-    """The claims page's claims and the ecosystem facts; None when the project has neither."""
+def _articles(
+    project: Project, features: list[Feature], rules: questionnaire.Rules | None = None
+) -> articles.Articles | None:
+    """The claims page's claims and the ecosystem facts, checked against the claims that the
+    features and the questionnaire's sources name; None when the project has neither file."""
     paths = project.docs / "claims.yml", project.docs / "ecosystem.yml"
     if not any(p.is_file() for p in paths):
         return None
-    return articles.load(*paths, features)
+    loaded = articles.load(*paths, features)
+    ids = [c.id for c in loaded.claims]
+    sources = rules.evidence.values() if rules else ()
+    cited = [e for e in sources if e.claim and e.claim not in ids]
+    if cited:
+        raise ValidationError(
+            [
+                Problem(
+                    RULES_SOURCE,
+                    f"evidence.{e.id}.claim",
+                    f"the id of a claim in {articles.CLAIMS_SOURCE} (" + ", ".join(ids) + ")",
+                    repr(e.claim),
+                    "Fix the id, or remove the key.",
+                )
+                for e in cited
+            ],
+            "questionnaire rules",
+        )
+    return loaded
 
 
 def ask(
@@ -248,10 +269,12 @@ def check(
     """Validate metadata (and the questionnaire's rules), quick-run, and compare outputs.
     Returns outcomes and problems."""
     features = discover(project.snippets, feature_ids)
+    rules = None
     if project.rules.is_file():
         # The rules cite features: validate against all of them, not just those checked now.
-        questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
-    _articles(project, features)  # the `article:` ids the checked features' claims name
+        rules = questionnaire.load_rules(project.rules, RULES_SOURCE, discover(project.snippets))
+    # The `article:` ids the checked features' claims name, and those of the rules' sources.
+    _articles(project, features, rules)
     scratch = _store(project, project.root / CHECK_RESULTS, options.device, options.threads)
     # Two processes of each snippet: their results must agree, or the snippet is not
     # deterministic (a publication run compares all its processes the same way).

@@ -92,6 +92,7 @@ class Evidence:
     page: str | None = None  # measured: the feature page, relative to docs/
     measurement: Measurement | None = None  # set by `resolve`
     detail: str | None = None  # set by `resolve`: where and when it was measured
+    claim: str | None = None  # the claim of the claims page (docs/claims.yml) it bears on
 
     @property
     def badge(self) -> str:

@@ -246,6 +246,11 @@ _CITED = schema.Mapping(  # documented and community evidence
         "date": schema.Date(
             "the source's date, or the month it was checked (YYYY-MM or YYYY-MM-DD)"
         ),
+        # Checked against docs/claims.yml by the caller, which loads both files.
+        "claim": schema.Identifier(
+            "the id of the claim on the claims page (docs/claims.yml) this source bears on",
+            required=False,
+        ),
     },
     "a source",
 )
@@ -265,7 +270,9 @@ def _effect(v: dict[str, Any]) -> Effect:
 
 def _evidence(evidence_id: str, v: dict[str, Any], refs: Refs) -> Evidence:
     if v["kind"] != "measured":
-        return Evidence(evidence_id, v["kind"], v["title"], url=v["url"], date=v["date"])
+        return Evidence(
+            evidence_id, v["kind"], v["title"], url=v["url"], date=v["date"], claim=v["claim"]
+        )
     feature = refs.features.get(v["feature"])
     if feature is None:  # unavailable: its feature.yml is invalid, so it has no page
         return Evidence(

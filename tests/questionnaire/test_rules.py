@@ -159,8 +159,8 @@ def test_an_option_no_effect_mentions_and_a_question_that_changes_nothing_are_er
         ),
         (
             ("kind: documented", "kind: community\n    page: x"),
-            "key 'evidence.docs.page': expected one of the known keys (kind, title, url, date), "
-            "found an unknown key. Remove it.",
+            "key 'evidence.docs.page': expected one of the known keys (kind, title, url, date, "
+            "claim), found an unknown key. Remove it.",
         ),
         (
             ("schema: 1", "schema: 2"),

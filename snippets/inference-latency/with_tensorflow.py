@@ -1,0 +1,54 @@
+"""Batch-1 inference of a Keras MLP classifier, called eagerly with training=False."""
+
+import keras
+import tensorflow as tf
+from latency import p95_latency, throughput
+
+
+def setup(inputs, device="cpu"):
+    device = "/GPU:0" if device == "cuda" else "/CPU:0"  # plumbing
+    with tf.device(device):  # plumbing
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(784,)),
+                keras.layers.Dense(256, activation="relu"),
+                keras.layers.Dense(256, activation="relu"),
+                keras.layers.Dense(10),
+            ]
+        )
+        # Keras Dense kernels are (in, out), the layout of the shared weights.
+        model.set_weights([inputs[k] for k in ["W1", "b1", "W2", "b2", "W3", "b3"]])  # plumbing
+        batch = tf.constant(inputs["x"])  # plumbing
+    return {"model": model, "x": batch[:1], "batch": batch, "device": device}
+
+
+def predict(state, x):
+    with tf.device(state["device"]):  # plumbing
+        # training=False: inference behaviour (no dropout, BatchNorm's moving statistics).
+        return state["model"](x, training=False)
+
+
+def run(state):
+    return {"logits": predict(state, state["x"])}
+
+
+def _sync(state):  # plumbing
+    if "GPU" in state["device"]:  # plumbing
+        return tf.test.experimental.sync_devices  # plumbing
+    return lambda: None  # plumbing
+
+
+def metrics(state):
+    sync = _sync(state)
+    return {
+        "retraces": 0,  # eager: nothing is traced or compiled
+        "p95_latency": p95_latency(lambda: predict(state, state["x"]), sync),
+        "throughput_b64": throughput(lambda: predict(state, state["batch"]), sync, 64),
+    }
+
+
+if __name__ == "__main__":
+    from inputs import make_inputs
+
+    state = setup(make_inputs())
+    print(run(state), metrics(state))
