@@ -768,8 +768,14 @@ def check_claim(claim: Claim, table: list[Row], equivalence: Equivalence) -> Cla
         verdict = "not enough samples"
     elif claim.expect == "same" and observed != Verdict.SAME:
         verdict = "contradicted"
-    elif claim.expect == "same" and (found.quantity == "loc" or found.unit == FLAG):
-        verdict = "supported"  # exact counts (within the stated threshold) or yes/no facts
+    elif claim.expect == "same" and found.unit == FLAG:
+        # "Both do it": the same answer on both sides, and the good one (yes, for a metric
+        # better higher). Both failing the same test does not support "both pass".
+        good = 1.0 if found.better == "higher" else 0.0
+        both = found.pytorch.median if found.pytorch else None
+        verdict = "supported" if both == good else "contradicted"
+    elif claim.expect == "same" and found.quantity == "loc":
+        verdict = "supported"  # exact counts, within the stated threshold
     elif claim.expect == "same":
         # No measurable difference is not equivalence: only a margin can show "the same".
         if claim.margin is None:

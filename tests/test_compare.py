@@ -471,3 +471,14 @@ def test_a_claim_names_the_better_side_also_for_a_quantity_better_higher():
             assert check_claim(claim, table, equal).verdict == verdict, (unit, expect)
     flags = metric_feature("flag", "higher")
     assert [v for _, v in not_flags(flags, with_metrics([1.0, 2.0]))] == [2.0]
+
+
+def test_both_sides_the_same_on_a_flag_means_both_have_the_good_answer():
+    from generator.compare import check_claim, row
+    from generator.model import Claim
+
+    f = metric_feature("flag", "higher")
+    claim = Claim("Both pass the check.", "m", "same")
+    for value, verdict in ((1.0, "supported"), (0.0, "contradicted")):
+        table = [row(f, "m", with_metrics([value]), with_metrics([value], "tensorflow"))]
+        assert check_claim(claim, table, equivalence(f, None, None)).verdict == verdict
