@@ -26,7 +26,7 @@ def setup(inputs, device="cpu"):
             with tf.GradientTape() as tape:
                 loss = loss_fn(yb, model(xb, training=True))
             grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
             return loss
 
         X, y = tf.constant(inputs["X"]), tf.constant(inputs["y"])
