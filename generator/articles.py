@@ -210,6 +210,8 @@ def judge(articles: Articles, evidence: Sequence[Evidence]) -> list[Judged]:
             verdict = "supported"
         elif con:
             verdict = "contradicted"
+        elif found:  # measured, but not judged (quick mode, a busy machine) or not yet run
+            verdict = "not judged yet"
         elif not claim.measurable:
             verdict = "not measurable here"
         else:

@@ -93,7 +93,7 @@ def check(verdict: str, article: str = "graph-faster") -> articles.Evidence:
         (["contradicted", "no measurable difference"], "contradicted"),
         (["supported", "contradicted"], "mixed"),
         (["supported", "not judged (quick mode)"], "supported"),
-        (["not judged (quick mode)"], "not measured yet"),
+        (["not judged (quick mode)"], "not judged yet"),
         ([], "not measured yet"),
     ],
 )
