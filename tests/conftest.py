@@ -207,6 +207,8 @@ def built_site(tmp_path_factory):
         ("snippets", ("__pycache__",)),
     ):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns(*ignore))
+    # The browser feature's runtime (npm), where the snippets look for it: in the project root.
+    (root / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "generator", "build", "--quick"],
