@@ -31,9 +31,26 @@ if TYPE_CHECKING:
 
 MACHINE = "machine"  # the roof of the machine: the best peaks any framework reached
 MACHINE_LABEL = "this machine (best of both frameworks)"
-COLORS = {"pytorch": "#c2410c", "tensorflow": "#1d4ed8", MACHINE: "#4b5563"}
-# Fixed salt and no date: the same numbers give the same SVG bytes.
-STABLE_SVG = {"svg.hashsalt": "fieldguide", "svg.fonttype": "path", "font.family": "DejaVu Sans"}
+# Each chart is drawn twice, once per colour scheme of the site (mkdocs-material shows the
+# `#only-light` image in the light scheme and the `#only-dark` one in the dark), on a
+# transparent background, so it follows the reader's scheme instead of glaring white.
+SCHEMES = ("light", "dark")
+INK = {"light": "#1f2328", "dark": "#e3e6ea"}  # text, axes and ticks
+COLORS = {
+    "light": {"pytorch": "#c2410c", "tensorflow": "#1d4ed8", MACHINE: "#4b5563"},
+    "dark": {"pytorch": "#fb923c", "tensorflow": "#60a5fa", MACHINE: "#a3aab4"},
+}
+# Sized for a phone: a chart is at most WIDTH_IN wide (345 CSS px at 1 pt = 4/3 px, within a
+# 390 px screen's column) and no text is under FONT_PT (12 px at that size), so it is never
+# scaled down to illegible text. Fixed salt and no date: the same numbers give the same bytes.
+WIDTH_IN = 3.6
+FONT_PT = 9
+STABLE_SVG = {
+    "svg.hashsalt": "fieldguide",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": FONT_PT,
+}
 CHARTED = ("steady", "first_call")
 
 
@@ -59,11 +76,20 @@ class RooflinePoint(Protocol):
     def roofline(self) -> RooflineMark: ...
 
 
-def steady_chart(feature: Feature, rows: Sequence[Row], *, cache: Path | None = None) -> bytes:
-    """Median with its 95% CI for steady state and first call, one panel each."""
+def scheme_file(name: str, scheme: str) -> str:
+    """The file a chart is written to for a scheme: `x.svg` (light) or `x-dark.svg`."""
+    return name if scheme == SCHEMES[0] else name.removesuffix(".svg") + f"-{scheme}.svg"
+
+
+def steady_chart(
+    feature: Feature, rows: Sequence[Row], *, scheme: str = "light", cache: Path | None = None
+) -> bytes:
+    """Median with its 95% CI for steady state and first call, one panel each, one above the
+    other; `scheme` is the site's colour scheme it is drawn for (SCHEMES)."""
     charted = [r for r in rows if r.quantity in CHARTED and (r.pytorch or r.tensorflow)]
     data = {
         "chart": "steady",
+        "scheme": scheme,
         "frameworks": _framework_labels(),
         "rows": [
             {
@@ -73,7 +99,7 @@ def steady_chart(feature: Feature, rows: Sequence[Row], *, cache: Path | None = 
             for row in charted
         ],
     }
-    return _cached(cache, data, lambda: _draw_steady(charted))
+    return _cached(cache, data, lambda: _draw_steady(charted, scheme))
 
 
 def alt_text(feature: Feature, rows: Sequence[Row]) -> str:
@@ -101,6 +127,7 @@ def roofline_chart(
     roofs: Mapping[str, tuple[float, float]],
     points: Sequence[RooflinePoint],
     *,
+    scheme: str = "light",
     cache: Path | None = None,
 ) -> bytes:
     """Log-log roofline with each feature's achieved steady state. `roofs` maps a framework, or
@@ -111,13 +138,15 @@ def roofline_chart(
         for key in (MACHINE, *FRAMEWORKS)
         if key in roofs
     ]
+    numbers = point_numbers(points)
     data = {
         "chart": "roofline",
+        "scheme": scheme,
         "frameworks": _framework_labels(),
         "roofs": [list(roof) for roof in drawn],
         "points": [
             [
-                p.title,
+                numbers[p.title],  # what is drawn beside the point: not its title
                 p.framework,
                 float(p.roofline.intensity),
                 float(p.roofline.achieved_gflops),
@@ -125,7 +154,17 @@ def roofline_chart(
             for p in points
         ],
     }
-    return _cached(cache, data, lambda: _draw_roofline(drawn, points))
+    return _cached(cache, data, lambda: _draw_roofline(drawn, points, scheme))
+
+
+def point_numbers(points: Sequence[RooflinePoint]) -> dict[str, int]:
+    """The number each feature's points carry on the roofline chart (1, 2, … in order of first
+    appearance; both frameworks of a feature share one), which its table row repeats: names
+    would not fit beside the points at phone width."""
+    numbers: dict[str, int] = {}
+    for point in points:
+        numbers.setdefault(point.title, len(numbers) + 1)
+    return numbers
 
 
 def roofline_alt(points: Sequence[RooflinePoint]) -> str:
@@ -215,12 +254,22 @@ def _matplotlib() -> Any:
     return matplotlib
 
 
-def _draw_steady(charted: list[Row]) -> bytes:
+def _ink(scheme: str) -> dict[str, Any]:
+    """matplotlib settings for a scheme's text and axes colour."""
+    ink = INK[scheme]
+    keys = ("text.color", "axes.edgecolor", "axes.labelcolor", "xtick.color", "ytick.color")
+    return {**STABLE_SVG, **dict.fromkeys(keys, ink)}
+
+
+def _draw_steady(charted: list[Row], scheme: str) -> bytes:
     matplotlib = _matplotlib()
     plt = matplotlib.pyplot
-    with matplotlib.rc_context(STABLE_SVG):
-        fig, axes = plt.subplots(1, len(charted), figsize=(3.4 * len(charted), 2.0), squeeze=False)
-        for ax, row in zip(axes[0], charted, strict=True):
+    colors = COLORS[scheme]
+    with matplotlib.rc_context(_ink(scheme)):
+        fig, axes = plt.subplots(
+            len(charted), 1, figsize=(WIDTH_IN, 0.3 + 1.45 * len(charted)), squeeze=False
+        )
+        for ax, row in zip(axes[:, 0], charted, strict=True):
             scale, unit = _time_scale(max(s.ci_high for s in (row.pytorch, row.tensorflow) if s))
             for y, framework in enumerate(FRAMEWORKS):
                 summary = getattr(row, framework)
@@ -231,15 +280,16 @@ def _draw_steady(charted: list[Row]) -> bytes:
                 ax.barh(
                     y,
                     summary.median / scale,
-                    color=COLORS[framework],
+                    color=colors[framework],
                     height=0.6,
                     xerr=[[low], [high]],
+                    ecolor=INK[scheme],
                     capsize=3,
                 )
             ax.set_yticks(range(len(FRAMEWORKS)), [FRAMEWORK_LABELS[f] for f in FRAMEWORKS])
             ax.invert_yaxis()
             ax.set_xlabel(unit)
-            ax.set_title(row.label.split(" (")[0], fontsize=9)
+            ax.set_title(row.label.split(" (")[0], fontsize=FONT_PT)
             ax.spines[["top", "right"]].set_visible(False)
         return _svg(fig)
 
@@ -251,20 +301,24 @@ def _time_scale(largest: float) -> tuple[float, str]:
     return 1e-9, "nanoseconds"
 
 
-def _draw_roofline(roofs: list[tuple[str, float, float]], points: Sequence[RooflinePoint]) -> bytes:
+def _draw_roofline(
+    roofs: list[tuple[str, float, float]], points: Sequence[RooflinePoint], scheme: str
+) -> bytes:
     import numpy as np
 
     matplotlib = _matplotlib()
     plt = matplotlib.pyplot
+    colors = COLORS[scheme]
     intensities = np.logspace(-2, 3, 200)
-    with matplotlib.rc_context(STABLE_SVG):
-        fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    with matplotlib.rc_context(_ink(scheme)):
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.4))
         one_roof = any(key == MACHINE for key, _, _ in roofs)
         for key, gemm_gflops, triad_gbs in roofs:
             roof = np.minimum(gemm_gflops, intensities * triad_gbs)
             label = MACHINE_LABEL if key == MACHINE else FRAMEWORK_LABELS[key]
-            ax.plot(intensities, roof, color=COLORS[key], label=label)
+            ax.plot(intensities, roof, color=colors[key], label=label)
         labelled: set[str] = set()
+        numbers = point_numbers(points)
         for point in points:
             r = point.roofline
             # Under one roof, the points' colours say the framework: the legend names them.
@@ -274,22 +328,22 @@ def _draw_roofline(roofs: list[tuple[str, float, float]], points: Sequence[Roofl
             ax.scatter(
                 [r.intensity],
                 [r.achieved_gflops],
-                color=COLORS[point.framework],
+                color=colors[point.framework],
                 s=18,
                 label=legend,
             )
             ax.annotate(
-                point.title,
+                str(numbers[point.title]),
                 (r.intensity, r.achieved_gflops),
-                fontsize=7,
-                xytext=(4, -10),
+                fontsize=FONT_PT,
+                xytext=(3, 3),
                 textcoords="offset points",
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("arithmetic intensity (FLOP/byte)")
         ax.set_ylabel("GFLOP/s")
-        ax.legend(frameon=False, fontsize=8)
+        ax.legend(frameon=False, fontsize=FONT_PT)
         ax.spines[["top", "right"]].set_visible(False)
         return _svg(fig)
 
@@ -298,6 +352,6 @@ def _svg(fig: Any) -> bytes:
     """The figure as SVG bytes, without the date matplotlib would embed."""
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", metadata={"Date": None}, transparent=True)
     _matplotlib().pyplot.close(fig)
     return buffer.getvalue()

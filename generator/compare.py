@@ -158,6 +158,23 @@ class Ratio:
         )
         return f"{FRAMEWORK_LABELS[winner]} better"
 
+    def headline(self, better: str = "lower", unit: str = "") -> str:
+        """The verdict in words a reader need not invert: "PyTorch 2.0× faster", "TensorFlow
+        1.4× smaller"; `describe` where no side is claimed better (or for a yes/no fact)."""
+        described = self.describe(better)
+        if self.verdict not in (Verdict.PYTORCH, Verdict.TENSORFLOW) or math.isnan(self.value):
+            return described
+        factor = max(self.value, 1 / self.value) if self.value > 0 else math.inf
+        digits = 0 if factor >= 10 else 1 if factor >= 1.1 else 2  # never "1.0× faster"
+        said = "∞" if math.isinf(factor) else f"{factor:.{digits}f}"
+        # Where higher is better the winner's value is the larger one: "higher" says so.
+        adjective = "higher" if better == "higher" else ADJECTIVES.get(unit, "lower")
+        return f"{described.removesuffix(' better')} {said}× {adjective}"
+
+
+# What "lower is better" reads as, per unit, in a headline.
+ADJECTIVES = {"s": "faster", "bytes": "smaller", "statements": "shorter"}
+
 
 @dataclass(frozen=True)
 class Compilation:

@@ -30,7 +30,7 @@ from .model import (
     snippet_file,
     snippet_key,
 )
-from .text import did_you_mean, statements
+from .text import did_you_mean, self_contained, statements
 
 TOLERANCE_HINT = "Or write `none: <reason>` if outputs are not comparable."
 METRIC_ID = schema.Pattern("lowercase words joined by '_' or '-'", re.compile(r"^[a-z0-9_-]+$"))
@@ -457,7 +457,12 @@ def _snippets(
                 )
             )
         helpers = _local_imports(path, imported, snippets_dir)
-        snippet = Snippet(framework, path, code, statements(code), helpers, variant)
+        standalone = (
+            None  # it imports another snippet (a variant building on its headline)
+            if any(m.startswith("with_") for m in imported)
+            else self_contained(code, _helper_sources(path, snippets_dir))
+        )
+        snippet = Snippet(framework, path, code, statements(code), helpers, variant, standalone)
         snippets[snippet.key] = snippet
     return snippets
 
@@ -514,6 +519,20 @@ def _local_imports(path: Path, imported: set[str], snippets_dir: Path) -> tuple[
             if candidate.is_file() and candidate != path:
                 found.append(candidate)
     return tuple(found)
+
+
+def _helper_sources(path: Path, snippets_dir: Path) -> dict[str, str]:
+    """Module name -> source of every project module a snippet may import: its feature's helper
+    files and snippets/_shared. Snippet files (with_*.py) are not helpers: a variant that
+    imports its headline snippet is not made self-contained."""
+    roots = [snippets_dir / "_shared", path.parent]  # the feature's own file wins a name clash
+    return {
+        p.stem: p.read_text(encoding="utf-8")
+        for root in roots
+        if root.is_dir()
+        for p in sorted(root.glob("*.py"))
+        if not p.name.startswith("with_")
+    }
 
 
 def _display(path: Path) -> str:

@@ -49,6 +49,10 @@ class Mode(enum.StrEnum):
     QUICK = "quick"  # one process, few samples: for checks and tests
 
 
+# How the pages name each mode: "default" is the mode results are published from.
+MODE_LABELS: dict[str, str] = {Mode.DEFAULT: "publication", Mode.QUICK: "quick"}
+
+
 DEVICES = tuple(d.value for d in Device)
 
 
@@ -238,6 +242,9 @@ class Snippet:
     lines: int  # statements, without imports and plumbing (text.statements)
     helpers: tuple[Path, ...]  # project files it imports: editing one re-runs it
     variant: str = ""  # "" for the headline snippet of its framework
+    # The code with the project files it imports inlined (text.self_contained): what a reader
+    # copies to run it outside the project; None where it cannot be inlined faithfully.
+    standalone: str | None = None
 
     @property
     def key(self) -> str:

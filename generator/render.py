@@ -17,7 +17,7 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import articles, charts, compare, outputs, peaks, questionnaire
-from .model import FRAMEWORK_LABELS, FRAMEWORKS, Claim, Feature, RunResult, Variant
+from .model import FRAMEWORK_LABELS, FRAMEWORKS, MODE_LABELS, Claim, Feature, RunResult, Variant
 from .store import MachineResults
 from .text import fence, format_ratio, format_value, front_matter, link_text, quoted, table_cell
 
@@ -45,6 +45,7 @@ class Side:
     modules: tuple[tuple[str, int], ...] = ()  # (phase, modules it imported), first process
     variant: Variant | None = None
     unreadable: str = ""  # why its stored result could not be read
+    standalone: str | None = None  # the code with its project imports inlined, to copy and run
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class FeaturePage:
     stamp_scope: str  # the settings every verdict on the page is limited to
     variants: tuple[VariantSection, ...] = ()
     other_threads: tuple[OtherThreads, ...] = ()
+    caption: str = ""  # one line: where, with what and how the numbers were measured
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,15 @@ def pages(
         files[page.path] = env.get_template("pages/feature.md.j2").render(page=page).encode()
         if page.chart:
             svg = str(Path(page.path).with_name(page.chart))
-            files[svg] = charts.steady_chart(page.feature, page.rows, cache=chart_cache)
+            for scheme in charts.SCHEMES:
+                files[charts.scheme_file(svg, scheme)] = charts.steady_chart(
+                    page.feature, page.rows, scheme=scheme, cache=chart_cache
+                )
     files.update(_hardware_files(built, machine, env, chart_cache))
-    measured = [s.result for p in built for s in p.sides if s.result and s.result.ok]
     scoreboard = env.get_template("pages/scoreboard.md.j2").render(
-        pages=built, quantities=SCOREBOARD_QUANTITIES, stamp=_stamp(measured)
+        pages=built,
+        quantities=SCOREBOARD_QUANTITIES,
+        caption=_caption(_headline_results(built)),
     )
     files[SCOREBOARD] = scoreboard.encode("utf-8")
     if rules is not None:
@@ -153,7 +159,7 @@ def environment() -> Environment:
         quoted=quoted,
         front_matter=front_matter,
     )
-    env.globals.update(labels=FRAMEWORK_LABELS)
+    env.globals.update(labels=FRAMEWORK_LABELS, glance_quantities=SCOREBOARD_QUANTITIES)
     return env
 
 
@@ -200,6 +206,9 @@ def _feature_page(
         stamp_scope=_scope(measured),
         variants=tuple(_variant_section(feature, v, shown, loaded) for v in feature.variants),
         other_threads=other_threads,
+        caption=_caption(
+            [(feature.id, r) for k in FRAMEWORKS if (r := shown[k]) is not None and r.ok]
+        ),
     )
 
 
@@ -312,6 +321,7 @@ def _side(
         returned="",
         variant=feature.variant(key),
         unreadable=machine.unreadable.get((feature.id, key), ""),
+        standalone=snippet.standalone if snippet else None,
     )
     source = result if result and result.ok else last_ok
     if source is None:
@@ -386,6 +396,7 @@ def _hardware_files(
         points=points,
         chart=chart,
         chart_alt=charts.roofline_alt(points) if chart else "",
+        numbers=charts.point_numbers(points),
         peak_keys=peaks.PEAK_KEYS,
         gemm_n=peaks.GEMM_N,
         gemm_min_call_ms=round(peaks.GEMM_MIN_CALL_S * 1000),
@@ -402,7 +413,10 @@ def _hardware_files(
     files = {"hardware.md": text.encode("utf-8")}
     if chart and gemm and triad:
         roof = {charts.MACHINE: (gemm[0], triad[0])}
-        files["hardware.svg"] = charts.roofline_chart(roof, points, cache=cache)
+        for scheme in charts.SCHEMES:
+            files[charts.scheme_file("hardware.svg", scheme)] = charts.roofline_chart(
+                roof, points, scheme=scheme, cache=cache
+            )
     return files
 
 
@@ -431,6 +445,48 @@ def _scope(results: list[RunResult]) -> str:
     return f"device `{results[0].device}` with {threads}, float32 unless the code says otherwise"
 
 
+def _headline_results(built: Sequence[FeaturePage]) -> list[tuple[str, RunResult]]:
+    """(feature id, result) of every headline snippet that ran: what verdicts are drawn from."""
+    return [
+        (p.feature.id, s.result)
+        for p in built
+        for s in p.sides
+        if s.variant is None and s.result and s.result.ok
+    ]
+
+
+def _caption(measured: Sequence[tuple[str, RunResult]]) -> str:
+    """One line above a page's numbers: the hardware, the versions, the threads, how they were
+    measured (a mix of modes is said, with feature counts) and when."""
+    if not measured:
+        return "Not measured yet on this machine."
+    results = [r for _, r in measured]
+    m = results[0].machine
+    versions = sorted(
+        {f"{FRAMEWORK_LABELS[r.framework]} {r.framework_info.get('version', '?')}" for r in results}
+    )
+    threads = sorted({r.protocol.threads for r in results})
+    modes: dict[str, set[str]] = {}
+    for feature_id, result in measured:
+        modes.setdefault(MODE_LABELS.get(result.protocol.mode, result.protocol.mode), set()).add(
+            feature_id
+        )
+    how = (
+        f"{next(iter(modes))} mode"
+        if len(modes) == 1
+        else ", ".join(f"{mode} mode ({len(ids)} features)" for mode, ids in sorted(modes.items()))
+    )
+    dates = sorted({r.created[:10] for r in results})
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    gpus = ", " + ", ".join(g.name for g in m.gpus) if m.gpus else ""
+    plural = "s" if threads != [1] else ""
+    return (
+        f"**Measured on** {m.cpu_model}, {m.physical_cores} cores, "
+        f"{m.memory_bytes / 2**30:.0f} GiB{gpus} (`{m.machine_id}`) · {' · '.join(versions)} · "
+        f"{'/'.join(map(str, threads))} intra-op thread{plural} · {how} · {when}."
+    )
+
+
 def _stamp(results: list[RunResult]) -> str:
     if not results:
         return "Not measured yet on this machine."
@@ -454,7 +510,7 @@ def _stamp(results: list[RunResult]) -> str:
         f"physical / {m.logical_cores} logical cores, {m.memory_bytes / 2**30:.0f} GiB"
         f"{gpus}; {m.os}; {m.python}. {versions}. Device `{first.device}`, "
         f"{p.threads} intra-op thread{'s' if p.threads > 1 else ''} and 1 inter-op thread; "
-        f"{p.mode} mode ({samples}); {first.created[:10]}."
+        f"{MODE_LABELS.get(p.mode, p.mode)} mode ({samples}); {first.created[:10]}."
     )
 
 

@@ -142,7 +142,7 @@ def statements(source: str) -> int:
     for top in tree.body:
         if isinstance(top, (ast.Import, ast.ImportFrom)):
             continue
-        if isinstance(top, ast.If) and "__main__" in ast.unparse(top.test):
+        if _is_main_block(top):
             continue
         for node in ast.walk(top):
             if not isinstance(node, ast.stmt) or _is_docstring(node):
@@ -159,3 +159,83 @@ def _is_docstring(node: ast.stmt) -> bool:
         and isinstance(node.value, ast.Constant)
         and isinstance(node.value.value, str)
     )
+
+
+def self_contained(code: str, helpers: dict[str, str]) -> str | None:
+    """`code` with the project modules it imports (`helpers`: module name -> source, their own
+    helpers included) inlined above it, so that one file runs anywhere the framework is
+    installed; None when that cannot be done faithfully (a helper imported as a module, `import
+    x`, whose names would then collide, or a result that does not parse)."""
+
+    def imports_of(tree: ast.Module) -> list[ast.ImportFrom | ast.Import]:
+        found: list[ast.ImportFrom | ast.Import] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.module in helpers and not node.level:
+                    found.append(node)
+            elif isinstance(node, ast.Import) and any(a.name in helpers for a in node.names):
+                found.append(node)
+        return found
+
+    def without(source: str, tree: ast.Module, drop_main: bool) -> tuple[str, list[str]]:
+        """The source without its helper imports and __future__ imports (and, for a helper, its
+        `if __name__ == "__main__":` block); the __future__ lines it had."""
+        cut: set[int] = set()
+        future: list[str] = []
+        lines = source.splitlines()
+        nodes: list[ast.stmt] = list(imports_of(tree))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                future.append(ast.get_source_segment(source, node) or "")
+                nodes.append(node)
+            elif drop_main and _is_main_block(node):
+                nodes.append(node)
+        for node in nodes:
+            cut.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        kept: list[str] = []
+        for number, line in enumerate(lines, 1):
+            after_cut_block = kept and kept[-1].rstrip().endswith(":") and number - 1 in cut
+            if number not in cut and not (after_cut_block and not line.strip()):
+                kept.append(line)
+        return "\n".join(kept).strip("\n"), future
+
+    order: list[str] = []
+
+    def visit(name: str, seen: tuple[str, ...]) -> bool:
+        if name in order:
+            return True
+        if name in seen:  # an import cycle: leave it to Python, not to inlining
+            return False
+        tree = ast.parse(helpers[name])
+        for node in imports_of(tree):
+            if isinstance(node, ast.Import):
+                return False
+            if not visit(str(node.module), (*seen, name)):
+                return False
+        order.append(name)
+        return True
+
+    try:
+        tree = ast.parse(code)
+        direct = imports_of(tree)
+        if not all(isinstance(n, ast.ImportFrom) and visit(str(n.module), ()) for n in direct):
+            return None
+        futures: list[str] = []
+        parts = []
+        for name in order:
+            body, future = without(helpers[name], ast.parse(helpers[name]), drop_main=True)
+            futures += future
+            parts.append(f"# --- {name}.py, a project file it imports, inlined ---\n{body}")
+        body, future = without(code, tree, drop_main=False)
+        futures += future
+        parts.append(f"# --- the snippet ---\n{body}")
+        joined = "\n\n\n".join([*dict.fromkeys(futures), *parts]) + "\n"
+        ast.parse(joined)
+    except SyntaxError:
+        return None
+    return joined
+
+
+def _is_main_block(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` (the block a snippet runs from the command line)."""
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)

@@ -11,6 +11,8 @@ import pytest
 from generator.child.harness import encode_output
 from generator.compare import (
     MIN_EFFECT,
+    Ratio,
+    Verdict,
     equivalence,
     noise_floor,
     noise_marks,
@@ -482,3 +484,20 @@ def test_both_sides_the_same_on_a_flag_means_both_have_the_good_answer():
     for value, verdict in ((1.0, "supported"), (0.0, "contradicted")):
         table = [row(f, "m", with_metrics([value]), with_metrics([value], "tensorflow"))]
         assert check_claim(claim, table, equivalence(f, None, None)).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("ratio", "verdict", "better", "unit", "said"),
+    [
+        (0.49, Verdict.PYTORCH, "lower", "s", "PyTorch 2.0× faster"),
+        (7.0, Verdict.TENSORFLOW, "lower", "s", "TensorFlow 7.0× faster"),
+        (1.04, Verdict.TENSORFLOW, "lower", "bytes", "TensorFlow 1.04× smaller"),
+        (0.05, Verdict.PYTORCH, "lower", "statements", "PyTorch 20× shorter"),
+        # Higher is better: a ratio above 1 (PyTorch higher) is PyTorch's win.
+        (3.0, Verdict.TENSORFLOW, "higher", "samples/s", "PyTorch 3.0× higher"),
+        (0.98, Verdict.SAME, "lower", "s", "no measurable difference"),
+    ],
+)
+def test_headline_says_the_verdict_without_inverting_a_ratio(ratio, verdict, better, unit, said):
+    low, high = ratio * 0.9, ratio * 1.1
+    assert Ratio(ratio, low, high, verdict).headline(better, unit) == said

@@ -92,6 +92,7 @@ def test_rendering_twice_is_byte_identical_and_touches_nothing(rendered_project)
     assert {p: p.read_bytes() for p in snapshot} == snapshot
     assert sorted(p.name for p in snapshot) == [
         "_scoreboard.md",
+        "fake-dark.svg",
         "fake.md",
         "fake.svg",
         "hardware.md",
@@ -105,7 +106,7 @@ def test_page_shows_numbers_verdict_and_both_tabs(rendered_project):
     assert '=== "PyTorch"' in page and '=== "TensorFlow"' in page
     assert '!!! success "Same result? Yes"' in page
     assert "| Steady state, per call | 4.08 ms [4.04 ms – 4.12 ms]" in page
-    assert "| 0.50 (0.49–0.50) | PyTorch better |" in page
+    assert "| 0.50 (0.49–0.50) | **PyTorch 2.0× faster** |" in page
     assert "Measured on `test-machine`: Test CPU (AVX2), 2 physical / 4 logical cores" in page
 
 
@@ -206,6 +207,7 @@ def test_declared_work_is_placed_against_the_runs_peaks(make_project, request):
     hardware = (project.generated / "hardware.md").read_text()
     assert "| GEMM fp32 (GFLOP/s) | 100.0 | 100.0 | 100.0 | 100.0 | " in hardware
     assert (project.generated / "hardware.svg").is_file()
+    assert (project.generated / "hardware-dark.svg").is_file()
     assert_golden(request, "hardware.md", hardware)
 
 
