@@ -64,8 +64,10 @@ def test_build_produces_the_starter_pages(built_site):
             assert f"<td>{row}" in html, f"{feature}: no '{row}' row"
         assert "Modules imported in each phase (first process): PyTorch: import " in html
         assert "What this does not show" in html
-        assert f'src="../{feature}.svg"' in html
-        assert (project.site / "features" / section / f"{feature}.svg").is_file()
+        assert f'src="../{feature}.svg#only-light"' in html
+        assert f'src="../{feature}-dark.svg#only-dark"' in html
+        for name in (f"{feature}.svg", f"{feature}-dark.svg"):
+            assert (project.site / "features" / section / name).is_file()
     home = (project.site / "index.html").read_text()
     assert 'href="features/core/autodiff/"' in home
     assert "No results rendered yet" not in home
