@@ -4,7 +4,6 @@ where their verdicts differ."""
 from __future__ import annotations
 
 import re
-
 from dataclasses import replace
 
 from generator import commands, store
