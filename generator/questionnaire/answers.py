@@ -7,13 +7,14 @@ import re
 
 from ..errors import FieldGuideError
 from ..text import did_you_mean
-from .rules import DONT_KNOW, Answers, Rules
+from .rules import DONT_KNOW, SITE_PARAMS, Answers, Rules
 
 
 def parse_answers(rules: Rules, text: str) -> tuple[dict[str, tuple[str, ...]], str | None]:
     """`id=value,id=value2` (or a pasted query string: `&` works too; a multiple-choice
     question takes `id=a,b` or `id=a+b`). Returns the answers and the `rv` given, if any.
-    Unlike the page, which ignores junk in a link, a typo here is an error."""
+    Unlike the page, which ignores junk in a link, a typo here is an error; parameters the site
+    itself adds to links (SITE_PARAMS: a search's `h`) are ignored by both."""
     answers: dict[str, list[str]] = {}
     version = None
     problems = []
@@ -25,6 +26,9 @@ def parse_answers(rules: Rules, text: str) -> tuple[dict[str, tuple[str, ...]], 
             current, value = (part.strip() for part in token.split("=", 1))
             if current == "rv":
                 version, current = value, None
+                continue
+            if current in SITE_PARAMS:
+                current = None
                 continue
             if rules.question(current) is None:
                 known = [q.id for q in rules.questions]

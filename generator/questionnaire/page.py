@@ -1,8 +1,9 @@
 """The questionnaire's page: docs/features/_questionnaire.md, inserted into docs/choose.md.
 
-`files` renders pages/questionnaire.md.j2 with a PageContext: the form, the rules as JSON for
-the browser engine (`payload`, in a data attribute), one table per question of how each answer
-counts (for readers without JavaScript), and the sources.
+`files` renders pages/questionnaire.md.j2 with a PageContext: the form with its result bar, the
+rules as JSON for the browser engine (`payload`, in a data attribute), what a reader without
+JavaScript can do instead, one folded table per question of how each answer counts, and the
+sources.
 """
 
 from __future__ import annotations
@@ -14,7 +15,24 @@ from typing import Any
 
 import jinja2
 
-from .rules import DONT_KNOW, KINDS, PAGE_FILE, Effect, Evidence, Question, Rules
+from .answers import query_string
+from .rules import (
+    DONT_KNOW,
+    JUDGEMENT,
+    KINDS,
+    PAGE_FILE,
+    PAGE_URL,
+    SITE_PARAMS,
+    Effect,
+    Evidence,
+    Question,
+    Rules,
+)
+
+# How a reader without JavaScript gets the same result: in a checkout of this project, the
+# generator alone (no frameworks) answers the questionnaire in a terminal.
+INSTALL = "python3 -m venv .venv && .venv/bin/pip install -e ."
+ASK = ".venv/bin/fieldguide ask"
 
 TEMPLATE = "pages/questionnaire.md.j2"
 
@@ -27,6 +45,7 @@ class TableRow:
     effect: str
     reason: str
     evidence: tuple[Evidence, ...]
+    judgement: bool = False  # the reason is our judgement: no source backs it
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,13 @@ class PageContext:
     data: str  # the payload as JSON, escaped for an HTML attribute
     tables: tuple[tuple[Question, tuple[TableRow, ...]], ...]
     evidence: tuple[Evidence, ...]  # in the order the page lists the sources
+    # each Rules.related entry: its outcomes, the answers it holds for, and why, in words
+    related: tuple[tuple[str, str, str], ...] = ()
+    example: str = ""  # answers as a shared link carries them, for the no-JavaScript help
+    install: str = INSTALL
+    ask: str = ASK
+    page_url: str = PAGE_URL
+    judgement: str = JUDGEMENT
 
 
 def files(rules: Rules, env: jinja2.Environment) -> dict[str, bytes]:
@@ -48,9 +74,29 @@ def files(rules: Rules, env: jinja2.Environment) -> dict[str, bytes]:
         evidence=tuple(
             sorted(rules.evidence.values(), key=lambda e: (KINDS.index(e.kind), e.title))
         ),
+        example=example_answers(rules),
+        related=tuple(
+            (
+                " and ".join(rules.outcome(o).label for o in r.outcomes),
+                "; and ".join(
+                    " or ".join(f'"{rules.option_label(q, o)}"' for o in options)
+                    + f' to "{rules.question_text(q)}"'
+                    for q, options in r.when
+                ),
+                r.note,
+            )
+            for r in rules.related
+        ),
     )
     text = env.get_template(TEMPLATE).render(page=context)
     return {PAGE_FILE: text.encode("utf-8")}
+
+
+def example_answers(rules: Rules) -> str:
+    """What a shared link's query looks like, without its `rv`: the first answer of the first
+    two questions."""
+    given = {q.id: (q.scored_options[0].id,) for q in rules.questions[:2] if q.scored_options}
+    return query_string(rules, given).lstrip("?").rsplit("&rv=", 1)[0]
 
 
 def payload(rules: Rules) -> dict[str, Any]:
@@ -59,7 +105,11 @@ def payload(rules: Rules) -> dict[str, Any]:
         "rv": rules.version,
         "updated": rules.updated,
         "tie_band": rules.tie_band,
-        "confidence": {"moderate": rules.moderate, "strong": rules.strong},
+        "confidence": {
+            word: {"margin": needs.margin, "flips": needs.flips}
+            for word, needs in (("moderate", rules.moderate), ("strong", rules.strong))
+        },
+        "ignore": list(SITE_PARAMS),
         "outcomes": [{"id": o.id, "label": o.label, "summary": o.summary} for o in rules.outcomes],
         "questions": [
             {
@@ -77,8 +127,18 @@ def payload(rules: Rules) -> dict[str, Any]:
                 "points": e.points,
                 "reason": e.reason,
                 "evidence": list(e.evidence),
+                "judgement": e.judgement,
             }
             for e in rules.effects
+        ],
+        "related": [
+            {
+                "outcomes": list(r.outcomes),
+                "when": [[q, list(options)] for q, options in r.when],
+                "note": r.note,
+                "evidence": list(r.evidence),
+            }
+            for r in rules.related
         ],
         "evidence": {
             e.id: {"badge": e.badge, "title": e.title, "date": e.date, "detail": e.detail}
@@ -108,6 +168,7 @@ def table_rows(rules: Rules, question: Question) -> list[TableRow]:
                     _effect_text(rules, effect),
                     effect.reason,
                     tuple(rules.evidence[e] for e in effect.evidence),
+                    effect.judgement,
                 )
             )
         if not matching and (option.neutral or option.id == DONT_KNOW):

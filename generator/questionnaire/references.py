@@ -2,9 +2,11 @@
 
 Used by validation.py. The fields here read `Refs`, which notes each part of the file that
 later parts may name as soon as it is checked: the tie band (for the confidence margins), the
-questions and their options (for an effect's `when`), the evidence (for what an effect cites).
-A measured evidence names a feature, and a quantity that feature measures. `coverage` checks
-the file as a whole once every part is checked.
+questions and their options (for an effect's `when`, and for what a source `supports`), the
+evidence (for what an effect cites). A measured evidence names a feature, and a quantity that
+feature measures. An effect cites only sources that declare they support its outcome for one
+of its answers (`Backed`), or says that its reason is our judgement. `coverage` checks the
+file as a whole once every part is checked.
 """
 
 from __future__ import annotations
@@ -81,21 +83,39 @@ class Measured(schema.Mapping):
 
 
 class Confidence(schema.Mapping):
-    """The margins of a moderate and of a strong recommendation, both above the tie band."""
+    """What a moderate and a strong recommendation need: a margin above the tie band, and at
+    most so many single-answer changes that would change the result (a strong one no more than
+    a moderate one)."""
 
     def __init__(self, refs: Refs) -> None:
-        margin = "the smallest margin of a {} recommendation, in points"
-        fields = {name: schema.Field(margin.format(name)) for name in ("moderate", "strong")}
-        super().__init__(fields, "a mapping with 'moderate' and 'strong' margins")
+        word = schema.Mapping(
+            {
+                "margin": schema.Whole("the smallest lead, in points", minimum=0),
+                "flips": schema.Whole(
+                    "the most single-answer changes that may change the result", minimum=0
+                ),
+            },
+            "a mapping with 'margin' (points) and 'flips' (single-answer changes)",
+        )
+        super().__init__(
+            {"moderate": word, "strong": word}, "a mapping with 'moderate' and 'strong'"
+        )
         self.refs = refs
 
     def check(self, value: Any, key: str, checker: Checker) -> Any:
         v = super().check(value, key, checker)
-        if v is INVALID:
+        if v is INVALID or not all(isinstance(v[w], dict) for w in ("moderate", "strong")):
             return INVALID
-        tie_band, moderate, strong = self.refs.tie_band, v["moderate"], v["strong"]
-        if not (is_whole(moderate) and is_whole(strong) and tie_band < moderate <= strong):
-            expected = f"whole numbers with tie_band ({tie_band}) < moderate <= strong"
+        moderate, strong = v["moderate"], v["strong"]
+        if not schema.valid(*moderate.values(), *strong.values()):
+            return INVALID
+        tie_band = self.refs.tie_band
+        if not tie_band < moderate["margin"] <= strong["margin"]:
+            expected = f"margins with tie_band ({tie_band}) < moderate <= strong"
+            checker.problem(key, expected, value)
+            return INVALID
+        if strong["flips"] > moderate["flips"]:
+            expected = "no more flips for a strong recommendation than for a moderate one"
             checker.problem(key, expected, value)
             return INVALID
         return v
@@ -136,6 +156,30 @@ class MeasuredId(Ref):
         return INVALID
 
 
+class Supports(Ref):
+    """What a documented or community source backs: outcome -> question id -> option id(s).
+    An effect may cite the source only when its outcome is listed and one of its answers is
+    listed under that outcome."""
+
+    def check(self, value: Any, key: str, checker: Checker) -> Any:
+        if not (isinstance(value, dict) and value):
+            checker.problem(key, self.expected, value)
+            return INVALID
+        answers = When(self.refs, "a mapping of question id to an option id (or a list of them)")
+        supports = {}
+        for outcome, given in value.items():
+            if outcome not in OUTCOMES:
+                expected = "an outcome (" + ", ".join(OUTCOMES) + ")"
+                checker.problem(
+                    f"{key}.{outcome}", expected, outcome, did_you_mean(outcome, OUTCOMES)
+                )
+                continue
+            when = answers.check(given, f"{key}.{outcome}", checker)
+            if when is not INVALID:
+                supports[outcome] = dict(when)
+        return supports if len(supports) == len(value) else INVALID
+
+
 class When(Ref):
     """Conditions on the answers, all of which must hold: question id -> option id(s)."""
 
@@ -173,7 +217,78 @@ class When(Ref):
         return tuple(conditions)
 
 
-def coverage(refs: Refs, effects: Any, evidence: Any, checker: Checker) -> None:
+def backed(
+    refs: Refs, effect: dict[str, Any], raw: dict[str, Any], key: str, checker: Checker
+) -> None:
+    """An effect's reason is backed by what it cites, or marked as our judgement (not both).
+    What it cites must declare that it supports the effect's outcome for one of its answers;
+    a measured evidence backs only the effect it decides (`measured:`), and only with a
+    measurable difference, so no effect may cite one beside its reason."""
+    cited, judgement, to = (effect.get(k) for k in ("evidence", "judgement", "to"))
+    when = effect["when"]  # both kinds of effect have one
+    if judgement is INVALID or cited is INVALID:
+        return
+    if judgement and cited:
+        checker.problem(
+            f"{key}.judgement",
+            "either evidence or `judgement: true`, not both",
+            Said("both"),
+            "A reason that a source backs is not only our judgement: remove one of the two.",
+        )
+        return
+    if not judgement and "evidence" not in raw and "measured" not in raw:
+        checker.problem(
+            f"{key}.evidence",
+            "a non-empty list of evidence ids, or `judgement: true` for a reason no source backs",
+            Said("nothing"),
+            "Cite the source that backs the reason, or mark the reason as our judgement.",
+        )
+        return
+    for i, evidence_id in enumerate(cited or ()):
+        source = refs.evidence.get(evidence_id)
+        if source is None:
+            continue  # a broken entry, reported under 'evidence'
+        where = f"{key}.evidence[{i}]"
+        if source["kind"] == "measured":
+            checker.problem(
+                where,
+                "documented or community evidence",
+                Said(f"the measured evidence '{evidence_id}'"),
+                "A measurement backs only the effect it decides, and only when it shows a "
+                f"difference: give it an effect of its own (`measured: {evidence_id}`).",
+            )
+            continue
+        supports = source["supports"]
+        if supports is INVALID or when is INVALID or to is INVALID:
+            continue
+        outcomes = [to] if to is not None else list(supports)  # a measured effect: any side
+        if not any(
+            set(options) & set(supports.get(outcome, {}).get(question, ()))
+            for outcome in outcomes
+            for question, options in when
+        ):
+            answers = "; ".join(f"{q}: {', '.join(o)}" for q, o in when)
+            checker.problem(
+                where,
+                f"a source whose `supports` lists {to or 'an outcome'} for one of this effect's "
+                f"answers ({answers})",
+                Said(f"'{evidence_id}', which supports {supports_text(supports)}"),
+                "Cite a source that backs this reason; add the answer to the source's "
+                "`supports` only if the source truly backs it; or mark the reason "
+                "`judgement: true` and cite nothing.",
+            )
+
+
+def supports_text(supports: dict[str, dict[str, tuple[str, ...]]]) -> str:
+    return "; ".join(
+        f"{outcome} for " + ", ".join(f"{q}: {'/'.join(o)}" for q, o in answers.items())
+        for outcome, answers in supports.items()
+    )
+
+
+def coverage(
+    refs: Refs, effects: Any, evidence: Any, checker: Checker, related: Any = None
+) -> None:
     """Every answer does something (or says why not), every question can change a result,
     every outcome can win, and every source is cited. Read from the raw effects, so that a
     broken effect reported above does not also show up here as a missing one."""
@@ -215,7 +330,7 @@ def coverage(refs: Refs, effects: Any, evidence: Any, checker: Checker) -> None:
                 "Add one, or the outcome can never be recommended.",
             )
     cited = {str(item.get("measured")) for item in items}
-    for item in items:
+    for item in [*items, *(r for r in related or () if isinstance(r, dict))]:
         if isinstance(item.get("evidence"), list):
             cited |= {str(c) for c in item["evidence"]}
     for evidence_id in evidence if isinstance(evidence, dict) else ():

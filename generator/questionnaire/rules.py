@@ -9,20 +9,24 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, field
 
 from .. import compare
 from ..errors import Problem, ValidationError
 
 PAGE_FILE = "_questionnaire.md"  # under docs/features/, inserted into docs/choose.md
 PAGE_URL = "choose/"  # where docs/choose.md is served, for the share link `ask` prints
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 OUTCOMES = ("pytorch", "tensorflow", "keras3")
 EITHER = "either"
 DONT_KNOW = "dont-know"
 KINDS = ("measured", "documented", "community")
 KIND_LABELS = {"measured": "Measured here", "documented": "Documented", "community": "Community"}
 MAX_POINTS = 5
+JUDGEMENT = "Our judgement"  # the badge of a reason that no source backs, as the reader sees it
+# Query parameters the site itself adds to its links, which a share link's answers ignore:
+# mkdocs-material's search.highlight appends `h=<search terms>` to the results it links to.
+SITE_PARAMS = ("h",)
 
 Answers = Mapping[str, tuple[str, ...]]  # question id -> chosen option ids (one for single)
 
@@ -93,6 +97,9 @@ class Evidence:
     measurement: Measurement | None = None  # set by `resolve`
     detail: str | None = None  # set by `resolve`: where and when it was measured
     claim: str | None = None  # the claim of the claims page (docs/claims.yml) it bears on
+    # documented and community: the effects it may back, as outcome -> question -> options.
+    # An effect may cite it only for an outcome listed here and an answer listed under it.
+    supports: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def badge(self) -> str:
@@ -112,6 +119,29 @@ class Effect:
     reason: str
     evidence: tuple[str, ...]
     measured: str | None = None  # the measured evidence that decides `to` and `points`
+    judgement: bool = False  # our judgement, backed by no source (and citing none)
+
+
+@dataclass(frozen=True)
+class Related:
+    """Outcomes that are one codebase for the readers `when` matches: for them what counts for
+    one of the outcomes does not count against the others (tf.keras code is Keras 3 from
+    TensorFlow 2.16 on, so for its authors TensorFlow and Keras 3 are not rivals)."""
+
+    outcomes: tuple[str, ...]
+    when: tuple[tuple[str, tuple[str, ...]], ...]
+    note: str  # why, as the reader sees it
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """What a confidence word needs: a lead of at least `margin` points over the best outcome
+    not related to the leader, and at most `flips` single-answer changes that would change
+    the result."""
+
+    margin: int
+    flips: int
 
 
 @dataclass(frozen=True)
@@ -119,12 +149,13 @@ class Rules:
     source: str  # the rules file, as messages name it
     updated: str
     tie_band: int
-    moderate: int
-    strong: int
+    moderate: Threshold
+    strong: Threshold
     outcomes: tuple[Choice, ...]  # pytorch, tensorflow, keras3, either
     questions: tuple[Question, ...]
     effects: tuple[Effect, ...]
     evidence: Mapping[str, Evidence]
+    related: tuple[Related, ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -148,7 +179,8 @@ class Rules:
         scoring = {
             "questions": [[q.id, q.multiple, [o.id for o in q.options]] for q in self.questions],
             "effects": [[list(map(list, e.when)), e.to, e.points] for e in self.effects],
-            "bands": [self.tie_band, self.moderate, self.strong],
+            "bands": [self.tie_band, *map(astuple, (self.moderate, self.strong))],
+            "related": [[list(r.outcomes), list(map(list, r.when))] for r in self.related],
         }
         text = json.dumps(scoring, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:8]

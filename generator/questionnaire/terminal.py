@@ -15,7 +15,17 @@ import click
 
 from .answers import parse_answers, query_string
 from .engine import Flip, Result, chosen, evaluate
-from .rules import DONT_KNOW, EITHER, OUTCOMES, PAGE_URL, Answers, Effect, Rules
+from .rules import (
+    DONT_KNOW,
+    EITHER,
+    JUDGEMENT,
+    OUTCOMES,
+    PAGE_URL,
+    Answers,
+    Effect,
+    Evidence,
+    Rules,
+)
 
 
 def ask(rules: Rules, answers_text: str | None, prompt: Callable[..., Any] = click.prompt) -> str:
@@ -69,20 +79,18 @@ def explain(rules: Rules, answers: Answers, result: Result, version: str | None 
     scores = ", ".join(f"{labels[o]} {result.scores[o]}" for o in OUTCOMES)
     lines.append(f"Points: {scores} (margin {result.margin}; {rules.tie_band} or less is a tie).")
     titles = section_titles(rules, result)
-    for title, indexes in zip(
-        titles, (result.reasons_for, result.reasons_against, result.neutral), strict=True
-    ):
+    sections = (result.reasons_for, result.reasons_related, result.reasons_against, result.neutral)
+    for n, (title, indexes) in enumerate(zip(titles, sections, strict=True)):
         if not indexes:
             continue
         lines += ["", title]
+        if n == 1 and result.note is not None:
+            lines.append(f"  {rules.related[result.note].note}")
         for i in indexes:
             lines += _reason_lines(rules, answers, i)
-    lines += ["", "When the other wins"]
-    if result.flips:
-        for flip in result.flips:
-            lines.append(f"  {flip_text(rules, flip)} → {labels[flip.outcome]}")
-    else:
-        lines.append("  No single change to your answers would change this result.")
+    lines += ["", CHANGES_TITLE, f"  {flips_summary(rules, result)}"]
+    for flip in ordered_flips(rules, result):
+        lines.append(f"  {flip_text(rules, flip)} → {target_label(rules, flip.outcome)}")
     lines += [
         "",
         f"Rules version {rules.version}, updated {rules.updated}. The same answers on the site: "
@@ -91,26 +99,76 @@ def explain(rules: Rules, answers: Answers, result: Result, version: str | None 
     return "\n".join(lines)
 
 
+CHANGES_TITLE = "What would change the answer"
+
+
 def headline(rules: Rules, result: Result) -> str:
     """The one-line result, the same words as the page's live region."""
     labels = {o.id: o.label for o in rules.outcomes}
     if result.outcome == EITHER:
         names = [labels[o] for o in result.candidates]
         joined = ", ".join(names[:-1]) + " or " + names[-1]
-        unit = "point" if rules.tie_band == 1 else "points"
-        return f"Either {joined}: a tie (within {rules.tie_band} {unit})."
+        return f"Either {joined}: a tie (within {_count(rules.tie_band, 'point')})."
+    changes = (
+        f"{_count(result.changes, 'single-answer change')} would change it"
+        if result.changes
+        else "no single-answer change would change it"
+    )
     return (
-        f"Recommendation: {labels[result.outcome]}, {result.confidence} confidence "
-        f"(ahead by {result.margin} {'point' if result.margin == 1 else 'points'})."
+        f"Recommendation: {labels[result.outcome]}, {result.confidence} confidence (ahead of "
+        f"{labels[result.rival]} by {_count(result.lead, 'point')}; {changes})."
     )
 
 
-def section_titles(rules: Rules, result: Result) -> tuple[str, str, str]:
-    """Headings of the reasons for the leader, against it, and of those worth no points."""
+def section_titles(rules: Rules, result: Result) -> tuple[str, str, str, str]:
+    """Headings of the reasons for the leader, for the outcomes related to it, against it, and
+    of those worth no points."""
     leader = rules.outcome(result.leader).label
+    related = " and ".join(rules.outcome(o).label for o in result.related)
+    also = f"{related}: one codebase with {leader} for you"
     if result.outcome == EITHER:
-        return f"What favours {leader}", "What favours the others", "Also considered (no points)"
-    return f"Why {leader}", f"Against {leader}", "Also considered (no points)"
+        return f"What favours {leader}", also, "What favours the others", NO_POINTS
+    return f"Why {leader}", also, f"Against {leader}", NO_POINTS
+
+
+NO_POINTS = "Also considered (no points)"
+
+
+def target_label(rules: Rules, outcome: str) -> str:
+    """Where a flip leads: an outcome's label, or a tie."""
+    return "Either (a tie)" if outcome == EITHER else rules.outcome(outcome).label
+
+
+def flips_summary(rules: Rules, result: Result) -> str:
+    """How many single-answer changes would change the result, and to what."""
+    if not result.flips:
+        return "No single change to your answers would change this result."
+    targets = [o.id for o in rules.outcomes if any(f.outcome == o.id for f in result.flips)]
+    counts = [sum(f.outcome == t for f in result.flips) for t in targets]
+    verb = "decide" if result.outcome == EITHER else "change"
+    text = f"{_count(len(result.flips), 'single-answer change')} would {verb} it: " + ", ".join(
+        f"{n} to {target_label(rules, t)}" for t, n in zip(targets, counts, strict=True)
+    )
+    free = len(result.flips) - result.changes
+    if result.outcome != EITHER and free:
+        related = " or ".join(rules.outcome(o).label for o in result.related)
+        tie = "a tie with it" if len(result.related) == 1 else "a tie among them"
+        text += (
+            f". {free} of them {'leads' if free == 1 else 'lead'} only to {related} (or {tie}), "
+            f"one codebase with {rules.outcome(result.leader).label} for you, so "
+            f"{'it does' if free == 1 else 'they do'} not lower the confidence"
+        )
+    return text + "."
+
+
+def ordered_flips(rules: Rules, result: Result) -> list[Flip]:
+    """The flips grouped by where they lead, in the rules' order of outcomes (a tie last)."""
+    order = [o.id for o in rules.outcomes]
+    return sorted(result.flips, key=lambda f: order.index(f.outcome))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def flip_text(rules: Rules, flip: Flip) -> str:
@@ -135,6 +193,10 @@ def answer_text(rules: Rules, answers: Answers, effect: Effect) -> str:
     return "because you answered " + "; and ".join(parts)
 
 
+def badge_text(evidence: Evidence) -> str:
+    return f"{evidence.badge}, {evidence.date}" if evidence.date else evidence.badge
+
+
 def points_text(rules: Rules, effect: Effect) -> str:
     return f"{effect.points:+d} {rules.outcome(effect.to).label}" if effect.to else "0"
 
@@ -145,10 +207,11 @@ def _reason_lines(rules: Rules, answers: Answers, index: int) -> list[str]:
         f"  {points_text(rules, effect)}: {effect.reason}",
         f"      {answer_text(rules, answers, effect)}",
     ]
+    if effect.judgement:
+        lines.append(f"      [{JUDGEMENT}] No source backs this reason: weigh it yourself.")
     for evidence_id in effect.evidence:
         e = rules.evidence[evidence_id]
-        badge = f"{e.badge}, {e.date}" if e.date else e.badge
-        lines.append(f"      [{badge}] {e.title}: {e.url or f'docs/{e.page}'}")
+        lines.append(f"      [{badge_text(e)}] {e.title}: {e.url or f'docs/{e.page}'}")
         if e.detail:
             lines.append(f"        {e.detail}")
     return lines

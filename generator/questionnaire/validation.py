@@ -2,9 +2,9 @@
 
 The shape of the file is declared here with generator.schema's typed fields (`_fields`), top
 to bottom in the order it is checked. The parts that refer to other parts of the file (an
-effect's questions, options and evidence; a measured evidence's feature and quantity; the
-confidence margins above the tie band) and the coverage checks over the whole file are in
-references.py.
+effect's questions, options and evidence, and whether that evidence supports it; what a source
+supports; a measured evidence's feature and quantity; the confidence margins above the tie
+band) and the coverage checks over the whole file are in references.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from .references import (
     Measured,
     MeasuredId,
     Refs,
+    Supports,
     When,
+    backed,
     coverage,
 )
 from .rules import (
@@ -38,8 +40,10 @@ from .rules import (
     Evidence,
     Option,
     Question,
+    Related,
     Rules,
     RulesError,
+    Threshold,
 )
 
 
@@ -75,21 +79,25 @@ def _rules(
     check_keys(data, fields, "", checker)
     values: dict[str, Any] = {}
     for name, item in fields.items():  # in order: the effects refer to what comes before
-        values[name] = item.check(data[name], name, checker) if name in data else INVALID
+        if name in data:
+            values[name] = item.check(data[name], name, checker)
+        else:
+            values[name] = INVALID if item.required else item.default
         refs.note(name, values[name], data.get(name))
-    coverage(refs, data.get("effects"), data.get("evidence"), checker)
+    coverage(refs, data.get("effects"), data.get("evidence"), checker, data.get("related"))
     if checker.problems:
         return None
     return Rules(
         source=checker.source,
         updated=values["updated"],
         tie_band=values["tie_band"],
-        moderate=values["confidence"]["moderate"],
-        strong=values["confidence"]["strong"],
+        moderate=Threshold(**values["confidence"]["moderate"]),
+        strong=Threshold(**values["confidence"]["strong"]),
         outcomes=tuple(Choice(o, v["label"], v["summary"]) for o, v in values["outcomes"].items()),
         questions=tuple(values["questions"]),
         effects=tuple(map(_effect, values["effects"])),
         evidence={e: _evidence(e, v, refs) for e, v in values["evidence"].items()},
+        related=tuple(values["related"]),
     )
 
 
@@ -115,7 +123,14 @@ def _fields(refs: Refs) -> dict[str, schema.Field]:
             nonzero=True,
         ),
         "reason": schema.Text("one sentence the reader sees"),
-        "evidence": schema.ListOf(cited, "a non-empty list of evidence ids", non_empty=True),
+        "evidence": schema.ListOf(
+            cited, "a non-empty list of evidence ids", non_empty=True, required=False, default=[]
+        ),
+        "judgement": schema.Flag(
+            "true when the reason is our judgement and no source backs it",
+            required=False,
+            default=False,
+        ),
     }
     measured_effect = {
         "when": effect["when"],
@@ -130,11 +145,25 @@ def _fields(refs: Refs) -> dict[str, schema.Field]:
             cited, "a non-empty list of evidence ids", required=False, default=[]
         ),
     }
+    source = _cited(refs)
     sources: dict[Any, schema.Field] = {
         "measured": Measured(refs),
-        "documented": _CITED,
-        "community": _CITED,
+        "documented": source,
+        "community": source,
     }
+    related = _Related(
+        {
+            "outcomes": schema.ListOf(
+                schema.Choice(OUTCOMES, "an outcome: " + ", ".join(OUTCOMES), suggest=True),
+                "a list of at least two outcomes",
+                non_empty=True,
+            ),
+            "when": effect["when"],
+            "note": schema.Text("one or two sentences the reader sees: why they are related"),
+            "evidence": schema.ListOf(cited, "a non-empty list of evidence ids", non_empty=True),
+        },
+        "a mapping (outcomes, when, note, evidence)",
+    )
     return {
         "schema": schema.Choice(
             (SCHEMA_VERSION,),
@@ -163,8 +192,8 @@ def _fields(refs: Refs) -> dict[str, schema.Field]:
         "effects": schema.ListOf(
             schema.OneOf(
                 {
-                    True: schema.Mapping(measured_effect, "a measured effect"),
-                    False: schema.Mapping(effect, "an effect"),
+                    True: _Backed(measured_effect, "a measured effect", refs=refs),
+                    False: _Backed(effect, "an effect", refs=refs),
                 },
                 "a mapping (when, to, points, reason, evidence)",
                 tag="measured",
@@ -173,7 +202,40 @@ def _fields(refs: Refs) -> dict[str, schema.Field]:
             "a non-empty list of effects",
             non_empty=True,
         ),
+        "related": schema.ListOf(
+            related,
+            "a list of outcomes that are one codebase for some readers",
+            required=False,
+            default=[],
+        ),
     }
+
+
+class _Backed(schema.Mapping):
+    """An effect whose reason its evidence supports, or that says it is our judgement."""
+
+    def __init__(self, fields: dict[str, schema.Field], expected: str, *, refs: Refs) -> None:
+        super().__init__(fields, expected)
+        self.refs = refs
+
+    def check(self, value: Any, key: str, checker: Checker) -> Any:
+        v = super().check(value, key, checker)
+        if v is not INVALID:
+            backed(self.refs, v, value, key, checker)
+        return v
+
+
+class _Related(schema.Mapping):
+    def check(self, value: Any, key: str, checker: Checker) -> Any:
+        v = super().check(value, key, checker)
+        if v is INVALID or not schema.valid(*v.values()):
+            return INVALID
+        outcomes = tuple(o for o in OUTCOMES if o in v["outcomes"])
+        if not 2 <= len(outcomes) < len(OUTCOMES):
+            expected = "two or more different outcomes, but not all: one must stay a rival"
+            checker.problem(f"{key}.outcomes", expected, v["outcomes"])
+            return INVALID
+        return Related(outcomes, v["when"], v["note"], tuple(v["evidence"]))
 
 
 class _Option(schema.Mapping):
@@ -238,22 +300,31 @@ _QUESTION = _Question(
     "a mapping (id, text, why, type, options)",
     named_by="id",
 )
-_CITED = schema.Mapping(  # documented and community evidence
-    {
-        "kind": KIND,
-        "title": schema.Text("a title"),
-        "url": schema.Link(),
-        "date": schema.Date(
-            "the source's date, or the month it was checked (YYYY-MM or YYYY-MM-DD)"
-        ),
-        # Checked against docs/claims.yml by the caller, which loads both files.
-        "claim": schema.Identifier(
-            "the id of the claim on the claims page (docs/claims.yml) this source bears on",
-            required=False,
-        ),
-    },
-    "a source",
-)
+
+
+def _cited(refs: Refs) -> schema.Mapping:
+    """Documented and community evidence."""
+    return schema.Mapping(
+        {
+            "kind": KIND,
+            "title": schema.Text("a title"),
+            "url": schema.Link(),
+            "date": schema.Date(
+                "the source's date, or the month it was checked (YYYY-MM or YYYY-MM-DD)"
+            ),
+            "supports": Supports(
+                refs,
+                "the effects it backs: a mapping of outcome to the answers "
+                "(question id: option ids) whose effects on that outcome it backs",
+            ),
+            # Checked against docs/claims.yml by the caller, which loads both files.
+            "claim": schema.Identifier(
+                "the id of the claim on the claims page (docs/claims.yml) this source bears on",
+                required=False,
+            ),
+        },
+        "a source",
+    )
 
 
 def _effect(v: dict[str, Any]) -> Effect:
@@ -265,13 +336,20 @@ def _effect(v: dict[str, Any]) -> Effect:
         reason=v["reason"],
         evidence=(measured, *v["evidence"]) if measured else tuple(v["evidence"]),
         measured=measured,
+        judgement=bool(v.get("judgement")),
     )
 
 
 def _evidence(evidence_id: str, v: dict[str, Any], refs: Refs) -> Evidence:
     if v["kind"] != "measured":
         return Evidence(
-            evidence_id, v["kind"], v["title"], url=v["url"], date=v["date"], claim=v["claim"]
+            evidence_id,
+            v["kind"],
+            v["title"],
+            url=v["url"],
+            date=v["date"],
+            claim=v["claim"],
+            supports=v["supports"],
         )
     feature = refs.features.get(v["feature"])
     if feature is None:  # unavailable: its feature.yml is invalid, so it has no page

@@ -19,10 +19,12 @@ SOURCE = "docs/questionnaire.yml"
 
 # A small, complete rules file for a project whose only feature is "fake" (section Core).
 RULES = """\
-schema: 1
+schema: 2
 updated: 2026-11-25
 tie_band: 1
-confidence: {moderate: 3, strong: 5}
+confidence:
+  moderate: {margin: 3, flips: 3}
+  strong: {margin: 5, flips: 1}
 outcomes:
   pytorch: {label: PyTorch, summary: Use PyTorch.}
   tensorflow: {label: TensorFlow, summary: Use TensorFlow.}
@@ -53,6 +55,10 @@ evidence:
     title: A documented fact
     url: https://example.org/fact
     date: 2026-01-02
+    supports:
+      pytorch: {code: pytorch}
+      tensorflow: {code: tensorflow, needs: phones}
+      keras3: {code: keras}
   speed:
     kind: measured
     title: Steady state of the fake feature

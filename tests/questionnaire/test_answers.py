@@ -49,3 +49,11 @@ def test_the_share_link_lists_answers_in_rules_order_with_the_rules_version(proj
     assert link == f"?needs=speed,phones&rv={rules.version}"  # "don't know" alone is left out
     assert parse_answers(rules, link.lstrip("?")) == ({"needs": ("speed", "phones")}, rules.version)
     assert query_string(rules, {}) == f"?rv={rules.version}"
+
+
+def test_parameters_the_site_adds_to_its_links_are_no_answers(project):
+    rules = loaded(project)
+    searched = "code=keras&h=gradient+tape&needs=speed&rv=0ld"  # a search result's link: `h`
+    assert parse_answers(rules, searched) == ({"code": ("keras",), "needs": ("speed",)}, "0ld")
+    with pytest.raises(FieldGuideError, match="No question 'hh'"):
+        parse_answers(rules, "hh=gradient")  # only the site's own parameters

@@ -21,6 +21,7 @@ import pytest
 from generator import questionnaire, store
 from generator.discover import discover
 from generator.environment import current_machine
+from generator.questionnaire.page import example_answers
 
 from ..conftest import open_page, serve
 from .conftest import SOURCE, random_answers
@@ -74,12 +75,15 @@ def test_answering_updates_the_result_reasons_and_evidence(page, site, rules):
     answer(page, rules, PHD)
     assert headline(page) == expected_headline(rules, PHD)
     assert headline(page).startswith("Recommendation: PyTorch, strong confidence")
-    reason = page.locator(".fg-quiz__reason", has_text="Transformers v5 and Diffusers are PyTorch")
+    reason = page.locator(".fg-quiz__reason", has_text="Transformers v5 supports PyTorch only.")
     assert 'because you answered "Hugging Face Transformers or Diffusers"' in reason.inner_text()
     badge = reason.get_by_role("link", name=re.compile("^Documented, 2025-12-01"))
     assert badge.get_attribute("href") == "https://huggingface.co/blog/transformers-v5"
+    team = page.locator(".fg-quiz__reason", has_text="Your team already reads and debugs PyTorch.")
+    assert "Our judgement No source backs this reason" in team.inner_text()
+    assert team.locator("a").count() == 0  # nothing to pretend it rests on
     assert page.get_by_role("heading", name="Why PyTorch").is_visible()
-    assert page.get_by_role("heading", name="When the other wins").is_visible()
+    assert page.get_by_role("heading", name="What would change the answer").is_visible()
     assert_clean(page)
 
 
@@ -190,17 +194,130 @@ def test_navigating_away_and_back_keeps_the_answers(page, site, rules):
     assert_clean(page)
 
 
-def test_without_javascript_the_rules_table_still_explains_every_answer(browser, site, rules):
+HIDDEN_WITHOUT_JS = (
+    ".fg-quiz__bar",
+    ".fg-quiz__headline",
+    ".fg-quiz__form",
+    "#fg-q-existing-pytorch",
+    ".fg-quiz__result",
+    ".fg-quiz__share",
+    "#fg-quiz-link",
+    ".fg-quiz__copy",
+)
+
+
+def test_without_javascript_only_what_works_is_shown_and_the_terminal_is_offered(
+    browser, site, rules
+):
     page = open_page(browser, java_script_enabled=False)
-    page.goto(f"{site.url}/choose/")
-    assert headline(page).startswith("Your browser is not running the questionnaire's script")
+    shared = f"{site.url}/choose/?existing=pytorch&deploy=mobile&rv={rules.version}"
+    page.goto(shared)  # a shared link: its answers cannot be restored without the script
+    for selector in HIDDEN_WITHOUT_JS:
+        assert page.locator(selector).count() == 1 and page.locator(selector).is_hidden(), selector
+    assert page.get_by_role("button", name="Copy link").count() == 0
+    article = page.locator("article")  # (the header's colour-scheme toggle is a radio too)
+    assert article.get_by_role("radio").count() == 0
+    assert article.get_by_role("checkbox").count() == 0
+    help = page.locator(".fg-quiz__nojs")
+    assert help.is_visible()
+    text = help.inner_text()
+    assert text.startswith("The questionnaire needs JavaScript\n")
+    install = help.locator("pre code").inner_text()
+    assert (
+        install == "python3 -m venv .venv && .venv/bin/pip install -e .\n.venv/bin/fieldguide ask"
+    )
+    example = example_answers(rules)
+    assert example == "existing=none&team=pytorch"
+    assert f".venv/bin/fieldguide ask --answers '{example}'" in text
+    help.get_by_role("link", name="the tables below").click()
     heading = page.get_by_role("heading", name="How each answer affects the result")
-    assert heading.is_visible()
+    assert heading.is_visible() and page.url.endswith("#how-each-answer-affects-the-result")
+    # The tables are folded, and open without the script (a native <details>).
     row = page.get_by_role("row", name=re.compile("^Hugging Face Transformers or Diffusers"))
+    assert row.count() == 0
+    page.locator("summary", has_text="Which pretrained models will you build on?").click()
     assert "+4 PyTorch" in row.first.inner_text()
     assert page.locator("a[data-evidence]").count() == len(rules.evidence)
     assert_clean(page)
     page.context.close()
+
+
+def test_with_javascript_the_help_for_readers_without_it_is_hidden(page, site):
+    page.goto(f"{site.url}/choose/")
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    assert page.locator(".fg-quiz__nojs").is_hidden()
+    for selector in HIDDEN_WITHOUT_JS:
+        assert page.locator(selector).is_visible(), selector
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1280, 900)], ids=["phone", "laptop"])
+def test_the_result_stays_in_view_while_answering(browser, site, rules, viewport):
+    width, height = viewport
+    page = open_page(browser, viewport={"width": width, "height": height})
+    page.goto(f"{site.url}/choose/")
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    bar = page.locator(".fg-quiz__bar")
+    header = page.locator(".md-header").bounding_box()
+    given = []
+    for text in ("existing=pytorch", "fast=memory", "goal=research", "pretrained=huggingface"):
+        answer(page, rules, text)  # each click scrolls its answer into view first
+        given.append(text)
+        assert headline(page) == expected_headline(rules, ",".join(given))
+        box = bar.bounding_box()
+        assert box["y"] >= header["y"] + header["height"] - 1, "under the site's header"
+        assert box["y"] + box["height"] <= height, "off the screen"
+        assert box["height"] <= height * 0.3, f"the bar takes {box['height']} px of {height}"
+    assert page.evaluate("window.scrollY") > height  # far below where the result started
+    top = bar.locator(".fg-quiz__top li:visible").first.inner_text()
+    first = page.locator(".fg-quiz__reasons").first.locator(".fg-quiz__reason").first
+    assert first.inner_text().startswith(top.split(": ", 1)[0] + ": ")
+    # Moving through the answers from the keyboard never leaves the focused one under the bar.
+    page.locator("#fg-q-scale-single").focus()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        focused = page.evaluate_handle("document.activeElement").as_element()
+        assert focused is not None
+        box, covered = focused.bounding_box(), bar.bounding_box()
+        assert box["y"] >= covered["y"] + covered["height"] - 1, "focus under the bar"
+    assert_clean(page)
+    page.context.close()
+
+
+def test_the_rule_tables_are_folded_until_opened(page, site, rules):
+    page.goto(f"{site.url}/choose/")
+    folded = page.locator("article details")
+    assert folded.count() == len(rules.questions)
+    assert (
+        page.evaluate("[...document.querySelectorAll('article details')].some(d => d.open)")
+        is False
+    )
+    summary = page.locator("summary", has_text="Where must the trained model run?")
+    summary.click()
+    row = page.get_by_role("row", name=re.compile("^On Windows PCs with an NVIDIA GPU"))
+    assert [r.locator("td").nth(1).inner_text() for r in row.all()] == [
+        "-4 TensorFlow",
+        "+2 PyTorch",
+        "+1 Keras 3",
+    ]
+    assert_clean(page)
+
+
+def test_the_search_highlight_parameter_is_no_part_of_the_answers(page, site, rules):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{site.url}/")
+    page.locator(".md-search__input").fill("questionnaire")
+    found = page.locator(".md-search-result__link[href*='choose/?h=']").first
+    found.wait_for()
+    assert "?h=questionnaire" in (found.get_attribute("href") or "")  # what the search adds
+    found.click()
+    page.locator("#fg-quiz[data-ready='true']").wait_for()
+    assert page.locator(".fg-quiz__notice").count() == 0
+    page.goto(f"{site.url}/choose/?existing=pytorch&h=gradient&rv={rules.version}")
+    assert page.locator("#fg-q-existing-pytorch").is_checked()
+    assert page.locator(".fg-quiz__notice").count() == 0
+    assert page.url.endswith(f"/choose/?existing=pytorch&rv={rules.version}")
+    assert_clean(page)
 
 
 def test_axe_finds_no_serious_problem_in_the_questionnaire(page, site, rules):
@@ -262,7 +379,7 @@ def test_fieldguide_ask_says_what_the_page_says(page, site, rules, built_site, m
     from generator.cli import cli
 
     project, _ = built_site
-    persona = PERSONAS[5]  # a tie, with reasons on both sides
+    persona = next(p for p in PERSONAS if p.name.startswith("Web start-up"))  # a tie, both sides
     monkeypatch.chdir(project.root)
     printed = CliRunner().invoke(cli, ["ask", "--answers", persona.answers]).output
     page.goto(f"{site.url}/choose/{questionnaire.query_string(rules, parse(rules, persona))}")
@@ -272,7 +389,10 @@ def test_fieldguide_ask_says_what_the_page_says(page, site, rules, built_site, m
     for item in page.locator(".fg-quiz__reason > strong").all():
         line = item.inner_text() + item.evaluate("n => n.nextSibling.textContent").rstrip()
         assert f"  {line}\n" in printed
-    for flip in page.locator(".fg-quiz__flips li").all_inner_texts():
+    assert f"  {page.locator('.fg-quiz__changes').inner_text()}\n" in printed
+    flips = page.locator(".fg-quiz__flips li").all_inner_texts()
+    assert flips and printed.count(" → ") == len(flips)
+    for flip in flips:
         assert f"  {flip}\n" in printed
     assert_clean(page)
 

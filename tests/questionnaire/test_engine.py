@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 
 from generator.questionnaire import DONT_KNOW, EITHER, evaluate, headline, outcome_of
+from generator.questionnaire.rules import Threshold
 
-from .conftest import answers, measure, random_answers, rules_of
+from ..conftest import feature_files
+from .conftest import RULES, answers, measure, random_answers, rules_of
+
+# tf.keras-like: for readers with TensorFlow code, TensorFlow and Keras 3 are one codebase.
+RELATED = """\
+related:
+  - outcomes: [tensorflow, keras3]
+    when: {code: tensorflow}
+    note: Your TensorFlow code is Keras code.
+    evidence: [docs]
+"""
 
 
-def test_points_add_up_and_the_margin_gives_the_confidence_word(project):
+def test_points_add_up_and_the_margin_and_the_flips_give_the_confidence_word(project):
     rules = rules_of(project)  # not measured: the speed effect gives nothing
-    cases = {
-        "code=pytorch": ("pytorch", "moderate", 4),
-        "code=tensorflow,needs=phones": ("tensorflow", "strong", 6),
-        "needs=phones": ("tensorflow", "weak", 2),
-        "code=keras,needs=phones": (EITHER, "tie", 1),
-        "": (EITHER, "tie", 0),
+    cases = {  # outcome, confidence, margin, single-answer changes that change the outcome
+        "code=pytorch": ("pytorch", "moderate", 4, 3),
+        # 6 points would be strong, but two single changes (PyTorch or Keras code) turn it
+        "code=tensorflow,needs=phones": ("tensorflow", "moderate", 6, 2),
+        "needs=phones": ("tensorflow", "weak", 2, 3),
+        "code=keras,needs=phones": (EITHER, "tie", 1, 4),
+        "": (EITHER, "tie", 0, 4),
     }
-    for text, (outcome, confidence, margin) in cases.items():
+    for text, expected in cases.items():
         given = answers(**dict(p.split("=") for p in text.split(",") if p))
         result = evaluate(rules, given)
-        assert (result.outcome, result.confidence, result.margin) == (outcome, confidence, margin)
+        assert (result.outcome, result.confidence, result.margin, result.changes) == expected
+    lenient = replace(rules, strong=Threshold(margin=5, flips=2))
+    assert evaluate(lenient, answers(code="tensorflow", needs="phones")).confidence == "strong"
+    strict = replace(rules, moderate=Threshold(margin=3, flips=2))
+    assert evaluate(strict, answers(code="pytorch")).confidence == "weak"  # 3 changes turn it
     tie = evaluate(rules, answers(code="keras", needs="phones"))
     assert tie.candidates == ("keras3", "tensorflow")
     assert tie.scores == {"pytorch": 0, "tensorflow": 2, "keras3": 3}
@@ -42,6 +59,7 @@ def test_reasons_are_split_for_and_against_and_flips_are_single_answer_changes(p
         ("code", "none", "choose", "tensorflow"),  # Phones alone: TensorFlow by 2
         ("needs", "phones", "remove", "keras3"),
     ]
+    assert all(f.counts for f in result.flips)  # nothing is related here
     assert "not measured yet on a CPU on this site" in rules.effects[4].reason
 
 
@@ -61,16 +79,65 @@ def test_the_result_has_the_browser_engines_shape(project):
         "leader": "pytorch",
         "scores": {"pytorch": 4, "tensorflow": 2, "keras3": 0},
         "margin": 2,
+        "rival": "tensorflow",
+        "lead": 2,
         "confidence": "weak",
+        "related": [],
+        "note": None,
         "for": [0],
+        "alsoFor": [],
         "against": [3],
         "neutral": [],
         "flips": [
-            ["code", "tensorflow", "choose", "tensorflow"],
-            ["code", "keras", "choose", EITHER],  # Keras 3 3, TensorFlow 2: a tie
-            ["code", "none", "choose", "tensorflow"],
+            ["code", "tensorflow", "choose", "tensorflow", True],
+            ["code", "keras", "choose", EITHER, True],  # Keras 3 3, TensorFlow 2: a tie
+            ["code", "none", "choose", "tensorflow", True],
         ],
     }
+
+
+def test_related_outcomes_are_no_rivals_for_the_readers_they_apply_to(make_project):
+    project = make_project({**feature_files("fake"), "docs/questionnaire.yml": RULES + RELATED})
+    rules = rules_of(project)
+    given = answers(code="tensorflow", needs="phones")  # TensorFlow 6, Keras 3 0, PyTorch 0
+    result = evaluate(rules, given)
+    assert (result.leader, result.related, result.rival, result.note) == (
+        "tensorflow",
+        ("keras3",),
+        "pytorch",
+        0,
+    )
+    # Keras code would make it a tie of TensorFlow and Keras 3: the same code, so it does not
+    # count; PyTorch code would make it PyTorch, which does. One change: strong.
+    assert [(f.option, f.outcome, f.counts) for f in result.flips] == [
+        ("pytorch", "pytorch", True),
+        ("keras", EITHER, False),
+    ]
+    assert (result.changes, result.confidence) == (1, "strong")
+    assert headline(rules, result) == (
+        "Recommendation: TensorFlow, strong confidence (ahead of PyTorch by 6 points; "
+        "1 single-answer change would change it)."
+    )
+    keras = evaluate(rules, answers(code="tensorflow", needs="phones+speed"))
+    assert keras.reasons_related == ()  # no Keras 3 reason fired
+    # Without TensorFlow code nothing is related: Keras 3 is a rival again.
+    other = evaluate(rules, answers(code="keras"))
+    assert (other.related, other.note, other.rival) == ((), None, "pytorch")
+
+
+def test_what_counts_for_a_related_outcome_is_not_listed_against_the_leader(make_project):
+    boost = RULES.replace(
+        "  - when: {needs: phones}\n",
+        "  - when: {needs: phones}\n    to: keras3\n    points: 1\n    reason: Keras on phones.\n"
+        "    evidence: [docs]\n  - when: {needs: phones}\n",
+    ).replace("keras3: {code: keras}", "keras3: {code: keras, needs: phones}")
+    project = make_project({**feature_files("fake"), "docs/questionnaire.yml": boost + RELATED})
+    rules = rules_of(project)
+    result = evaluate(rules, answers(code="tensorflow", needs="phones"))
+    assert result.scores == {"pytorch": 0, "tensorflow": 6, "keras3": 1}
+    assert [rules.effects[i].reason for i in result.reasons_related] == ["Keras on phones."]
+    assert result.reasons_against == ()
+    assert (result.margin, result.lead) == (5, 6)  # the lead is over PyTorch, not Keras 3
 
 
 def test_outcome_of_is_the_outcome_evaluate_gives_for_every_answer_set(project):

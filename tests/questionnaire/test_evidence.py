@@ -229,3 +229,29 @@ def test_the_rules_version_changes_only_when_a_result_could_change(project):
     assert rules_of(project).version == first
     measure(project, 3.0, 1.0)  # the verdict flips
     assert rules_of(project).version != first
+
+
+def test_a_measurement_without_a_measurable_difference_backs_no_preference(project):
+    measure(project, 1.0, 1.0)
+    rules = rules_of(project)
+    result = evaluate(rules, answers(code="keras", needs="speed"))
+    assert result.neutral == (4,)  # listed as considered, for no points
+    assert 4 not in result.reasons_for + result.reasons_related + result.reasons_against
+    assert rules.effects[4].reason.endswith("no measurable difference, so no points.")
+
+
+def test_no_published_reason_rests_on_a_measurement_that_shows_no_difference(repository):
+    features, loaded = repository
+    rules = resolve(loaded, features, Snapshot({}), MACHINE_ID)  # code size is counted anyway
+    judged = 0
+    for effect in rules.effects:
+        for evidence_id in effect.evidence:
+            m = rules.evidence[evidence_id].measurement
+            if m is None:
+                continue
+            judged += 1
+            if m.ratio.verdict in ("same", "unknown", "not judged"):
+                assert (effect.measured, effect.to, effect.points) == (evidence_id, None, 0), (
+                    effect.reason
+                )
+    assert judged  # the training loop's code size, at least, is counted from the snippets

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from generator import commands, mkdocs_hooks, render
-from generator.questionnaire import PAGE_FILE, files
+from generator.questionnaire import PAGE_FILE, files, parse_answers
 from generator.questionnaire.page import table_rows
 from generator.questionnaire.rules import RulesError
 
-from ..conftest import MACHINE_ID, feature_files
+from ..conftest import MACHINE_ID, ROOT, feature_files
 from .conftest import RULES, loaded, measure, rules_of
 
 GOLDEN = Path(__file__).parent.parent / "golden"
@@ -134,3 +136,31 @@ def test_the_hook_puts_the_questionnaire_at_its_marker(tmp_path):
     (tmp_path / "features" / PAGE_FILE).write_text("GENERATED\n")
     page = mkdocs_hooks.on_page_markdown(f"# Choose\n\n{marker}\n", None, config, None)
     assert page == "# Choose\n\nGENERATED\n\n"
+
+
+def test_without_javascript_the_page_offers_the_terminal_and_hides_the_rest(project):
+    page = page_of(project)
+    # What needs the script is hidden until it runs (the script removes `hidden`); the help is
+    # shown until it runs (the script hides it).
+    assert '<div class="fg-quiz__app" hidden>' in page
+    assert '<div class="fg-quiz__nojs admonition info">' in page
+    assert "<pre><code>python3 -m venv .venv &amp;&amp; .venv/bin/pip install -e .\n" in page
+    example = re.search(r"fieldguide ask --answers '([^']*)'", page)
+    assert example, "the help shows a shared link's answers passed to `fieldguide ask`"
+    text = html.unescape(example.group(1))
+    assert text == "code=pytorch&needs=speed"
+    assert parse_answers(rules_of(project), text) == (
+        {"code": ("pytorch",), "needs": ("speed",)},
+        None,
+    )
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert "fieldguide" in scripts  # what `pip install -e .` puts in .venv/bin
+
+
+def test_the_rule_tables_are_folded_one_per_question(project):
+    page = page_of(project)
+    assert page.count('\n??? question "') == 2
+    assert (
+        '??? question "1. What code do you have?"\n\n    | Answer | Effect | Why | Evidence |\n'
+        in page
+    )

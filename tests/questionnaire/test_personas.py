@@ -27,6 +27,7 @@ class Persona:
     outcome: str
     reasoning: str  # why a careful engineer gives this answer
     mentions: tuple[str, ...] = ()  # reasons the result must give (starts of reason texts)
+    confidence: str | None = None  # the confidence word it must carry, where that is the point
 
 
 PERSONAS = [
@@ -37,7 +38,8 @@ PERSONAS = [
         "pytorch",
         "Transformers v5 is PyTorch-only, the lab knows PyTorch, and research code for new "
         "models is published for PyTorch first. Nothing in the answers pulls the other way.",
-        ("Transformers v5 and Diffusers are PyTorch libraries.",),
+        ("Transformers v5 supports PyTorch only.",),
+        confidence="strong",
     ),
     Persona(
         "App team shipping an on-device image classifier, with a tf.keras codebase",
@@ -46,9 +48,11 @@ PERSONAS = [
         "maintenance=keep-running",
         "tensorflow",
         "Working Keras 2 code and a team that knows it, plus LiteRT's direct TensorFlow path to "
-        "phones: porting to anything else buys nothing they asked for. Keras 3 is the runner-up "
-        "(tf.keras is Keras 3 from TF 2.16), which is why it is not a strong recommendation.",
+        "phones: porting to anything else buys nothing they asked for. Keras 3 is the runner-up, "
+        "but tf.keras is Keras 3 from TF 2.16 on, so for this codebase it is no rival: only "
+        "PyTorch code or Hugging Face models would change the answer, and it is strong.",
         ("Your TensorFlow code keeps working",),
+        confidence="strong",
     ),
     Persona(
         "Enterprise team with TensorFlow models behind TF Serving, training on a CPU cluster",
@@ -64,9 +68,19 @@ PERSONAS = [
         "existing=none,team=mixed,goal=learning,model=tabular,hardware=cpu-only,scale=single,"
         "onnx=no,api=fit,pretrained=none",
         "keras3",
-        "Model.fit keeps first programs short, and Keras 3 skills carry over to TensorFlow, JAX "
-        "or PyTorch later, so nothing is lost by deferring the framework choice.",
-        ("Model.fit keeps the first programs short",),
+        "Keras 3 skills carry over to TensorFlow, JAX or PyTorch later, so nothing is lost by "
+        "deferring the framework choice. (Model.fit is not shorter here: the site counts the "
+        "same training loop in both, so no reason may claim it.)",
+        ("Keras 3 skills carry over",),
+    ),
+    Persona(
+        "Student on a laptop who says only that they are learning, with nobody to ask",
+        "team=mixed,goal=learning,hardware=cpu-only",
+        "keras3",
+        "Two generic answers lean to Keras 3 by 4 points, but nearly any one more answer would "
+        "turn it into a tie or another framework: a weak recommendation, not a moderate one.",
+        ("Keras 3 skills carry over",),
+        confidence="weak",
     ),
     Persona(
         "Keras team that must ship GPU inference inside a native Windows desktop app",
@@ -152,9 +166,53 @@ def test_persona_gets_the_careful_engineers_answer(persona, unmeasured_rules):
         f"{persona.name}: expected {persona.outcome}, got {result.outcome} "
         f"({result.scores}). Reasoning: {persona.reasoning}"
     )
-    shown = [rules.effects[i].reason for i in result.reasons_for + result.reasons_against]
+    shown = [
+        rules.effects[i].reason
+        for i in result.reasons_for + result.reasons_related + result.reasons_against
+    ]
     for start in persona.mentions:
         assert any(reason.startswith(start) for reason in shown), start
+    if persona.confidence:
+        assert result.confidence == persona.confidence, (result.lead, result.changes)
+
+
+# The tf.keras app team above, before it says which API style and pretrained models it likes.
+ANDROID = (
+    "existing=tensorflow,team=tensorflow,goal=product,model=vision,deploy=mobile,"
+    "hardware=nvidia-gpu,scale=single,onnx=no,pretrained=none,maintenance=keep-running"
+)
+WORDS = ("strong", "moderate", "weak", "tie")
+
+
+def test_saying_more_that_favours_tf_keras_does_not_lower_the_confidence(unmeasured_rules):
+    """A tf.keras Android team that also likes Model.fit and KerasHub presets has said two more
+    things in favour of the code it has: tf.keras is Keras 3 from TF 2.16 on, so Keras 3's
+    points are no case against TensorFlow, and the result must not grow less sure."""
+    rules = unmeasured_rules
+    before = evaluate(rules, parse_answers(rules, ANDROID)[0])
+    more = ANDROID.replace("pretrained=none", "pretrained=keras-hub") + ",api=fit"
+    after = evaluate(rules, parse_answers(rules, more)[0])
+    assert before.outcome == after.outcome == "tensorflow"
+    assert before.confidence == "strong"
+    assert WORDS.index(after.confidence) <= WORDS.index(before.confidence), (
+        f"{before.confidence} -> {after.confidence} (lead {after.lead}, {after.changes} changes)"
+    )
+    assert after.rival == "pytorch" and after.related == ("keras3",)
+    against = [rules.effects[i] for i in after.reasons_against]
+    assert all(e.to != "keras3" for e in against), [e.reason for e in against]
+    related = [rules.effects[i].reason for i in after.reasons_related]
+    assert "Model.fit is Keras's idiom, on every backend." in related
+    assert "KerasHub presets load on every Keras 3 backend." in related
+
+
+def test_a_thin_result_is_weak_because_single_changes_overturn_it(unmeasured_rules):
+    """Confidence follows how many single answers would change the result: the student's
+    Keras 3 changes with most of the answers it has not given yet."""
+    rules = unmeasured_rules
+    student = next(p for p in PERSONAS if p.answers == "team=mixed,goal=learning,hardware=cpu-only")
+    result = evaluate(rules, parse_answers(rules, student.answers)[0])
+    assert result.lead == 4 and result.changes > rules.moderate.flips
+    assert {f.outcome for f in result.flips} >= {"either"}
 
 
 def test_serverless_persona_follows_the_measurements(tmp_path, repository):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from generator.errors import FieldGuideError
-from generator.questionnaire import RulesError
+from generator.questionnaire import RulesError, load_rules
+from generator.questionnaire.rules import Threshold
 
-from ..conftest import feature_files
-from .conftest import RULES, loaded
+from ..conftest import ROOT, feature_files
+from .conftest import RULES, SOURCE, loaded
 
 TABLETS = (
     "      - {id: phones, label: Phones}\n",
@@ -47,7 +48,7 @@ def test_every_problem_is_reported_at_once_with_file_key_expected_found_and_fix(
         "  - docs/questionnaire.yml: key 'effects[2].evidence[0]': expected the id of an entry "
         "under 'evidence', found 'doc'. Did you mean 'docs'?\n"
         "  - docs/questionnaire.yml: key 'effects[3].colour': expected one of the known keys "
-        "(when, to, points, reason, evidence), found an unknown key. Remove it.\n"
+        "(when, to, points, reason, evidence, judgement), found an unknown key. Remove it.\n"
         "  - docs/questionnaire.yml: key 'questions (needs).options (tablets)': expected an "
         "effect that mentions this option, or `neutral: <why it has no effect>`, found no effect "
         "mentions it. Add an effect for it, mark it neutral, or remove the option.\n"
@@ -120,9 +121,20 @@ def test_an_option_no_effect_mentions_and_a_question_that_changes_nothing_are_er
             "'either'. 'Either' is not a target: it is the result of a tie.",
         ),
         (
-            ("confidence: {moderate: 3, strong: 5}", "confidence: {moderate: 1, strong: 5}"),
-            "key 'confidence': expected whole numbers with tie_band (1) < moderate <= strong, "
-            "found {'moderate': 1, 'strong': 5}.",
+            ("moderate: {margin: 3, flips: 3}", "moderate: {margin: 1, flips: 3}"),
+            "key 'confidence': expected margins with tie_band (1) < moderate <= strong, found "
+            "{'moderate': {'margin': 1, 'flips': 3}, 'strong': {'margin': 5, 'flips': 1}}.",
+        ),
+        (
+            ("strong: {margin: 5, flips: 1}", "strong: {margin: 5, flips: 4}"),
+            "key 'confidence': expected no more flips for a strong recommendation than for a "
+            "moderate one, found {'moderate': {'margin': 3, 'flips': 3}, 'strong': {'margin': 5, "
+            "'flips': 4}}.",
+        ),
+        (
+            ("strong: {margin: 5, flips: 1}", "strong: {margin: 5}"),
+            "key 'confidence.strong.flips': expected the most single-answer changes that may "
+            "change the result, found nothing. Add the key.",
         ),
         (
             ("  - id: needs\n", "  - id: code\n"),
@@ -160,17 +172,17 @@ def test_an_option_no_effect_mentions_and_a_question_that_changes_nothing_are_er
         (
             ("kind: documented", "kind: community\n    page: x"),
             "key 'evidence.docs.page': expected one of the known keys (kind, title, url, date, "
-            "claim), found an unknown key. Remove it.",
+            "supports, claim), found an unknown key. Remove it.",
         ),
         (
-            ("schema: 1", "schema: 2"),
-            "key 'schema': expected 1, found 2. This file was written for another version of "
+            ("schema: 2", "schema: 1"),
+            "key 'schema': expected 2, found 1. This file was written for another version of "
             "fieldguide.",
         ),
         (
             ("tie_band: 1", "tie_band: 1\ntie_bnd: 2"),
             "key 'tie_bnd': expected one of the known keys (schema, updated, tie_band, confidence, "
-            "outcomes, questions, evidence, effects), found an unknown key. Did you mean "
+            "outcomes, questions, evidence, effects, related), found an unknown key. Did you mean "
             "'tie_band'?",
         ),
     ],
@@ -252,7 +264,7 @@ def test_a_yaml_syntax_error_names_its_line(make_project):
 def test_a_file_that_is_not_a_mapping_lists_the_keys_it_should_have(make_project):
     assert problems(make_project, "- a\n- b\n")[1] == (
         "  - docs/questionnaire.yml: expected a mapping with the keys schema, updated, "
-        "tie_band, confidence, outcomes, questions, evidence, effects, found ['a', 'b']."
+        "tie_band, confidence, outcomes, questions, evidence, effects, related, found ['a', 'b']."
     )
 
 
@@ -270,7 +282,8 @@ def test_valid_rules_load_as_data(project):
     rules = loaded(project)
     assert [o.id for o in rules.outcomes] == ["pytorch", "tensorflow", "keras3", "either"]
     assert rules.outcome("keras3").label == "Keras 3"
-    assert (rules.updated, rules.tie_band, rules.moderate, rules.strong) == ("2026-11-25", 1, 3, 5)
+    assert (rules.updated, rules.tie_band) == ("2026-11-25", 1)
+    assert (rules.moderate, rules.strong) == (Threshold(3, 3), Threshold(5, 1))
     code = rules.question("code")
     assert code and not code.multiple and code.option("none").neutral == "Nothing to port."
     assert [o.id for o in code.scored_options] == ["pytorch", "tensorflow", "keras", "none"]
@@ -285,4 +298,153 @@ def test_valid_rules_load_as_data(project):
 
 def test_the_published_rules_are_valid(repository):
     _, rules = repository  # loading them raised nothing
-    assert len(rules.questions) >= 10 and all(e.evidence for e in rules.effects)
+    assert len(rules.questions) >= 10 and all(e.evidence or e.judgement for e in rules.effects)
+
+
+PYTORCH_EFFECT = "reason: You have PyTorch code.\n    evidence: [docs]\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (  # the source backs other outcomes, not this one
+            "      pytorch: {code: pytorch}\n",
+            "",
+            "key 'effects[0].evidence[0]': expected a source whose `supports` lists pytorch for "
+            "one of this effect's answers (code: pytorch), found 'docs', which supports "
+            "tensorflow for code: tensorflow, needs: phones; keras3 for code: keras. Cite a "
+            "source that backs this reason; add the answer to the source's `supports` only if "
+            "the source truly backs it; or mark the reason `judgement: true` and cite nothing.",
+        ),
+        (  # the source backs this outcome, but for another answer
+            "      pytorch: {code: pytorch}\n",
+            "      pytorch: {needs: speed}\n",
+            "key 'effects[0].evidence[0]': expected a source whose `supports` lists pytorch for "
+            "one of this effect's answers (code: pytorch), found 'docs', which supports pytorch "
+            "for needs: speed; tensorflow for code: tensorflow, needs: phones; keras3 for code: "
+            "keras.",
+        ),
+        (  # a measurement cited beside a reason it does not decide
+            PYTORCH_EFFECT,
+            "reason: You have PyTorch code.\n    evidence: [docs, speed]\n",
+            "key 'effects[0].evidence[1]': expected documented or community evidence, found the "
+            "measured evidence 'speed'. A measurement backs only the effect it decides, and only "
+            "when it shows a difference: give it an effect of its own (`measured: speed`).",
+        ),
+        (
+            PYTORCH_EFFECT,
+            "reason: You have PyTorch code.\n",
+            "key 'effects[0].evidence': expected a non-empty list of evidence ids, or "
+            "`judgement: true` for a reason no source backs, found nothing. Cite the source "
+            "that backs the reason, or mark the reason as our judgement.",
+        ),
+        (
+            PYTORCH_EFFECT,
+            PYTORCH_EFFECT + "    judgement: true\n",
+            "key 'effects[0].judgement': expected either evidence or `judgement: true`, not "
+            "both, found both. A reason that a source backs is not only our judgement: remove "
+            "one of the two.",
+        ),
+        (
+            "      keras3: {code: keras}\n",
+            "      keras: {code: keras}\n",
+            "key 'evidence.docs.supports.keras': expected an outcome (pytorch, tensorflow, "
+            "keras3), found 'keras'. Did you mean 'keras3'?",
+        ),
+        (
+            "      keras3: {code: keras}\n",
+            "      keras3: {code: kras}\n",
+            "key 'evidence.docs.supports.keras3.code': expected an option of question 'code' "
+            "(pytorch, tensorflow, keras, none, dont-know), found 'kras'. Did you mean 'keras'?",
+        ),
+        (
+            "    supports:\n      pytorch: {code: pytorch}\n",
+            "    supports_:\n      pytorch: {code: pytorch}\n",
+            "key 'evidence.docs.supports': expected the effects it backs: a mapping of outcome "
+            "to the answers (question id: option ids) whose effects on that outcome it backs, "
+            "found nothing. Add the key.",
+        ),
+    ],
+)
+def test_a_reason_cites_only_sources_that_support_it_or_says_it_is_our_judgement(
+    make_project, old, new, message
+):
+    assert old in RULES
+    found = problems(make_project, RULES.replace(old, new))
+    assert any(line.startswith(f"  - docs/questionnaire.yml: {message}") for line in found), found
+
+
+def test_a_reason_marked_as_our_judgement_cites_nothing_and_loads(make_project):
+    rules_text = RULES.replace(
+        PYTORCH_EFFECT, "reason: You have PyTorch code.\n    judgement: true\n"
+    )
+    project = make_project({**feature_files("fake"), "docs/questionnaire.yml": rules_text})
+    effect = loaded(project).effects[0]
+    assert (effect.judgement, effect.evidence) == (True, ())
+    assert not loaded(project).effects[1].judgement
+
+
+# The citations the "Reader first" review found wrong, as the published rules had them: each
+# reason cited a source that does not back it. Loading the published rules with any of them
+# back must fail, at that citation and nowhere else.
+FOUND_WRONG = [  # reason, what it cites now, what it cited, the position of the wrong source
+    (  # "Model.fit keeps the first programs short", cited to a count of 33 against 33
+        "Keras 3 skills carry over to whichever backend you use later, so a learner need not "
+        "pick a framework first.",
+        "evidence: [keras3-backends]",
+        "evidence: [keras3-backends, measured-training-loc]",
+        1,
+    ),
+    (  # cited to a download ranking then; to a source about something else here
+        "Your team already reads and debugs PyTorch.",
+        "judgement: true",
+        "evidence: [hf-transformers-v5]",
+        0,
+    ),
+    (  # cited to "TensorFlow Serving is still released"
+        "Your TensorFlow code keeps working; porting it would cost more than any measured "
+        "difference.",
+        "judgement: true",
+        "evidence: [tf-serving]",
+        0,
+    ),
+    (  # cited to TensorFlow's install guide
+        "PyTorch publishes CUDA builds for native Windows.",
+        "evidence: [torch-windows]",
+        "evidence: [tf-install]",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("reason", "now", "wrong", "position"), FOUND_WRONG)
+def test_the_published_rules_refuse_evidence_that_does_not_back_its_reason(
+    tmp_path, repository, reason, now, wrong, position
+):
+    features, rules = repository
+    published = (ROOT / "docs" / "questionnaire.yml").read_text()
+    written = f"    reason: {reason}\n    {now}\n"
+    assert published.count(written) == 1
+    changed = tmp_path / "questionnaire.yml"
+    changed.write_text(published.replace(written, f"    reason: {reason}\n    {wrong}\n"))
+    with pytest.raises(RulesError) as caught:
+        load_rules(changed, SOURCE, features)
+    index = next(i for i, e in enumerate(rules.effects) if e.reason == reason)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].key == f"effects[{index}].evidence[{position}]"
+
+
+def test_every_published_citation_is_one_its_source_supports(repository):
+    """The allowed list, read back from the loaded rules: every cited source lists the
+    effect's outcome and one of its answers, and no effect cites a measurement beside its
+    reason (only the effect a measurement decides names it)."""
+    _, rules = repository
+    for effect in rules.effects:
+        cited = [rules.evidence[e] for e in effect.evidence if e != effect.measured]
+        assert all(e.kind != "measured" for e in cited), effect.reason
+        assert effect.judgement != bool(cited or effect.measured), effect.reason
+        for source in cited:
+            allowed = source.supports[effect.to or ""]
+            assert any(set(o) & set(allowed.get(q, ())) for q, o in effect.when), (
+                f"{source.id} does not back: {effect.reason}"
+            )

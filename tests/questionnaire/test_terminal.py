@@ -10,7 +10,7 @@ from generator.cli import cli
 from generator.questionnaire import ask, evaluate, explain
 
 from ..conftest import MACHINE_ID, feature_files
-from .conftest import answers, measure, rules_of
+from .conftest import RULES, answers, measure, rules_of
 
 
 def test_ask_with_answers_prints_the_result_reasons_flips_and_evidence(project, cli_runner):
@@ -35,7 +35,8 @@ def test_ask_with_answers_prints_the_result_reasons_flips_and_evidence(project, 
         '      because you answered "Phones" to "What do you need?"\n'
         "      [Documented, 2026-01-02] A documented fact: https://example.org/fact\n"
         "\n"
-        "When the other wins\n"
+        "What would change the answer\n"
+        "  4 single-answer changes would decide it: 1 to PyTorch, 2 to TensorFlow, 1 to Keras 3.\n"
         '  If you answered "PyTorch code" to "What code do you have?" → PyTorch\n'
         '  If you answered "TensorFlow code" to "What code do you have?" → TensorFlow\n'
         '  If you answered "None yet" to "What code do you have?" → TensorFlow\n'
@@ -63,7 +64,8 @@ def test_a_recommendation_names_its_confidence_and_what_is_worth_no_points(proje
     given = answers(code="tensorflow", needs="phones+speed")
     text = explain(rules, given, evaluate(rules, given))
     assert text.startswith(
-        "Recommendation: TensorFlow, strong confidence (ahead by 6 points).\nUse TensorFlow.\n"
+        "Recommendation: TensorFlow, moderate confidence (ahead of PyTorch by 6 points; 2 "
+        "single-answer changes would change it).\nUse TensorFlow.\n"
     )
     assert "\nWhy TensorFlow\n  +4 TensorFlow: You have TensorFlow code.\n" in text
     assert (
@@ -74,11 +76,34 @@ def test_a_recommendation_names_its_confidence_and_what_is_worth_no_points(proje
         "      [Not measured yet] Steady state of the fake feature: docs/features/core/fake.md\n"
         "        Not measured yet on a CPU.\n"
     ) in text
-    assert '\n  If you answered "PyTorch code" to "What code do you have?" → PyTorch\n' in text
-    wide = replace(rules, tie_band=10, moderate=11, strong=12)  # every result is a tie
+    assert (
+        "\nWhat would change the answer\n"
+        "  2 single-answer changes would change it: 1 to PyTorch, 1 to Either (a tie).\n"
+        '  If you answered "PyTorch code" to "What code do you have?" → PyTorch\n'
+        '  If you answered "Keras code" to "What code do you have?" → Either (a tie)\n'
+    ) in text
+    wide = replace(rules, tie_band=10)  # every result is a tie
     text = explain(wide, given, evaluate(wide, given))
     assert text.startswith("Either TensorFlow, PyTorch or Keras 3: a tie (within 10 points).\n")
-    assert "\nWhen the other wins\n  No single change to your answers would change this " in text
+    assert (
+        "\nWhat would change the answer\n  No single change to your answers would change " in text
+    )
+
+
+def test_a_reason_that_is_our_judgement_says_so_and_cites_nothing(make_project):
+    rules_text = RULES.replace(
+        "    reason: You have PyTorch code.\n    evidence: [docs]\n",
+        "    reason: You have PyTorch code.\n    judgement: true\n",
+    ).replace("pytorch: {code: pytorch}\n      ", "")
+    project = make_project({**feature_files("fake"), "docs/questionnaire.yml": rules_text})
+    rules = rules_of(project)
+    given = answers(code="pytorch")
+    assert explain(rules, given, evaluate(rules, given)).split("\n")[4:8] == [
+        "Why PyTorch",
+        "  +4 PyTorch: You have PyTorch code.",
+        '      because you answered "PyTorch code" to "What code do you have?"',
+        "      [Our judgement] No source backs this reason: weigh it yourself.",
+    ]
 
 
 def test_ask_accepts_a_pasted_share_link_and_notes_an_older_rules_version(project, cli_runner):
