@@ -9,8 +9,9 @@ pytestmark = pytest.mark.slow
 
 def test_feature_page_tabs_switch_code_and_persist(page, site):
     page.goto(f"{site.url}/features/core/autodiff/")
-    pytorch_code = page.get_by_text("torch.autograd.grad(loss, w, create_graph=True)")
-    tensorflow_code = page.get_by_text("with tf.GradientTape() as outer:")
+    # .first: the snippet itself; the same line is in its folded self-contained script too.
+    pytorch_code = page.get_by_text("torch.autograd.grad(loss, w, create_graph=True)").first
+    tensorflow_code = page.get_by_text("with tf.GradientTape() as outer:").first
     assert pytorch_code.is_visible() and not tensorflow_code.is_visible()
     page.locator("label", has_text="TensorFlow").first.click()
     assert tensorflow_code.is_visible() and not pytorch_code.is_visible()
