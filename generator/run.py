@@ -52,7 +52,7 @@ from .model import (
     RunResult,
     Status,
 )
-from .outputs import Agreement, compare_outputs
+from .outputs import Agreement, compare_outputs, sketched
 from .store import Store, cache_key
 from .text import without_local_paths
 
@@ -354,7 +354,7 @@ def _measured_result(
         problem,
         framework_info=first.framework_info,
         processes=tuple(records),
-        output=first.output,
+        output=sketched(first.output),
         output_text=_capped(first.output_text),
         inputs_sha256=inputs_sha,
     )

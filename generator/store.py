@@ -8,7 +8,8 @@ Schema-versioned, sorted keys, trailing newline, written atomically. A failed re
 destroys a good result: the previous good one is kept beside it as <snippet>.last-ok.json.
 
 The comparison of the two sides is not stored: it is recomputed from the results, which hold
-the raw samples and outputs, so it can never disagree with them.
+the raw samples and the outputs (large arrays as sketches, outputs.py), so it can never disagree
+with them.
 """
 
 from __future__ import annotations
@@ -34,10 +35,17 @@ from .model import (
     RunResult,
     Status,
 )
+from .outputs import sketched
 from .peaks import PeakRecord
 
 # 2: worker memory is the summed RSS of live descendants (was RUSAGE_CHILDREN, an artifact).
-SCHEMA_VERSION = 2
+# 3: an output array of more than outputs.SKETCH_ABOVE elements is stored as a sketch.
+SCHEMA_VERSION = 3
+# Version 2 files are read too: their large arrays are sketched on reading, as a run would.
+READABLE_VERSIONS = (2, 3)
+# The version that goes into cache keys: it changes when what a result *means* changes, not when
+# only its file layout does (3 measures exactly what 2 did), so a layout change re-runs nothing.
+MEASURED_VERSION = 2
 # The child side's code: a change to how snippets are measured re-runs every snippet.
 CHILD_SOURCES = tuple(
     Path(__file__).with_name("child") / name
@@ -235,7 +243,7 @@ def cache_key(
         "machine_id": machine_id,
         "device": device,
         "protocol": dataclasses.asdict(protocol),
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": MEASURED_VERSION,
     }
     digest.update(json.dumps(context, sort_keys=True).encode())
     return digest.hexdigest()
@@ -251,6 +259,8 @@ def encode(result: RunResult) -> dict[str, Any]:
 def decode(data: dict[str, Any], path: Path, feature_id: str) -> RunResult:
     try:
         fields = {k: v for k, v in data.items() if k != "schema_version"}
+        if data.get("schema_version") == 2:
+            fields["output"] = sketched(fields["output"])
         fields["status"] = Status(fields["status"])
         fields["protocol"] = Protocol(**fields["protocol"])
         fields["machine"] = Machine.from_dict(fields["machine"])
@@ -273,7 +283,7 @@ def read_json(path: Path, feature_id: str) -> dict[str, Any]:
         ) from exc
     version = data.get("schema_version") if isinstance(data, dict) else None
     feature_id = feature_id or "<feature>"
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise FieldGuideError(
             f"{path}: key 'schema_version': expected {SCHEMA_VERSION}, found {version!r}. "
             f"This file was written by another version of fieldguide. Run "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from generator.compare import (
     summarize,
 )
 from generator.model import Feature, ProcessRecord, Protocol, RunResult, Status, Tolerance
+from generator.outputs import SKETCH_SAMPLES, Sketch, positions, sketched
 
 DEFAULT_TOLERANCE = Tolerance(rtol=1e-5, atol=1e-8)
 
@@ -501,3 +504,71 @@ def test_both_sides_the_same_on_a_flag_means_both_have_the_good_answer():
 def test_headline_says_the_verdict_without_inverting_a_ratio(ratio, verdict, better, unit, said):
     low, high = ratio * 0.9, ratio * 1.1
     assert Ratio(ratio, low, high, verdict).headline(better, unit) == said
+
+
+def sketched_result(output, framework="pytorch") -> RunResult:
+    """A result as the runner stores it: arrays over SKETCH_ABOVE elements as sketches."""
+    return dataclasses.replace(result(output, framework), output=sketched(encode_output(output)))
+
+
+def test_a_large_array_is_stored_as_a_sample_and_its_sums():
+    big = np.random.default_rng(0).standard_normal((1000, 999)).astype(np.float32)
+    stored = sketched_result({"w": big, "loss": 0.5})
+    assert set(stored.output["w"]) == {"__sketch__"}
+    assert stored.output["loss"] == encode_output(0.5)
+    assert (
+        len(json.dumps(stored.output)) < 100_000
+    )  # its 999,000 elements took about 20 MB of JSON whole
+    sketch = Sketch.decode(stored.output["w"]["__sketch__"])
+    assert sketch.shape == (1000, 999) and sketch.sample.size == SKETCH_SAMPLES
+    assert sketch.sample[0] == big.flat[0] and sketch.sample[-1] == big.flat[-1]
+    assert sketch.total == pytest.approx(float(big.astype(float).sum()))
+
+
+def test_arrays_that_agree_elementwise_always_agree_as_sketches():
+    """The sums' bounds follow from the elementwise rule: differences right at the tolerance,
+    all in one direction (the worst case for the sums), still pass."""
+    tolerance = Tolerance(rtol=1e-3, atol=1e-6)
+    for seed in range(5):
+        a = np.random.default_rng(seed).standard_normal(50_000)
+        b = a + np.sign(a) * 0.999 * (tolerance.atol + tolerance.rtol * np.abs(a))
+        whole = equivalence(feature(tolerance), result(a), result(b, "tensorflow"))
+        assert whole.verdict == "match"
+        check = equivalence(
+            feature(tolerance), sketched_result(a), sketched_result(b, "tensorflow")
+        )
+        assert check.verdict == "match", check.detail
+        assert check.sampled and "compared result on 2,048 of 50,000 elements" in check.detail
+
+
+def test_a_difference_outside_the_sample_is_caught_by_the_sums():
+    a = np.random.default_rng(1).standard_normal(100_000)
+    unsampled = next(i for i in range(a.size) if i not in set(positions(a.size).tolist()))
+    b = a.copy()
+    b[unsampled] += 10.0
+    check = equivalence(feature(), sketched_result(a), sketched_result(b, "tensorflow"))
+    assert check.verdict == "mismatch"
+    assert "result: sum " in check.detail and "over 100,000 elements" in check.detail
+
+
+def test_sketches_compare_nan_counts_and_shapes():
+    a = np.ones(10_000)
+    b = a.copy()
+    b[1] = np.nan
+    nans = equivalence(feature(), sketched_result(a), sketched_result(b, "tensorflow"))
+    assert nans.verdict == "mismatch"
+    assert "result: 0 nan element(s) from PyTorch, 1 from TensorFlow" in nans.detail
+    shapes = equivalence(
+        feature(), sketched_result(a.reshape(100, 100)), sketched_result(a, "tensorflow")
+    )
+    assert shapes.structural
+    assert "result: shape (100, 100) from PyTorch, (10000,) from TensorFlow" in shapes.detail
+
+
+def test_a_whole_array_compares_with_a_sketch_sketched_the_same_way():
+    """A result stored whole (schema 2) against one stored as a sketch (schema 3)."""
+    a = np.random.default_rng(2).standard_normal(20_000)
+    check = equivalence(feature(), result(a), sketched_result(a.copy(), "tensorflow"))
+    assert check.verdict == "match" and check.sampled
+    off = equivalence(feature(), result(a + 1.0), sketched_result(a, "tensorflow"))
+    assert off.verdict == "mismatch"

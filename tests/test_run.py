@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
+import numpy as np
 import pytest
 
 from generator import compare, outputs, store
@@ -82,6 +83,55 @@ def test_ok_run_records_every_phase_and_the_output(make_project):
     assert sorted(
         p.name for p in (project.results / result.machine.machine_id / "fake").iterdir()
     ) == ["pytorch.json", "tensorflow.json"]
+
+
+BIG_SNIPPET = """\
+import numpy as np
+
+
+def setup(inputs):
+    return np.random.default_rng(3).standard_normal((200, 100))
+
+
+def run(state):
+    return {"weights": state, "total": float(state.sum())}
+"""
+
+
+def test_a_large_returned_array_is_stored_as_a_sketch_and_a_version_2_file_still_reads(
+    make_project,
+):
+    yml = FEATURE_YML.format(id="fake").replace("rtol: 1.0e-9", "rtol: 1.0e-6")
+    project = make_project(
+        feature_files(
+            "fake",
+            **{
+                "feature.yml": yml,
+                "with_pytorch.py": BIG_SNIPPET,
+                "with_tensorflow.py": BIG_SNIPPET,
+            },
+        )
+    )
+    outcomes = run(project)
+    path = results_of(project).path("fake", "pytorch")
+    data = json.loads(path.read_text())
+    assert set(data["output"]["weights"]) == {"__sketch__"}
+    assert len(data["output"]["weights"]["__sketch__"]["sample"]) == outputs.SKETCH_SAMPLES
+    assert set(data["output"]["total"]) == {"__array__"}
+    (feature,) = discover(project.snippets)
+    pair = (outcomes["fake", "pytorch"].result, outcomes["fake", "tensorflow"].result)
+    check = compare.equivalence(feature, *pair)
+    assert check.verdict == outputs.Agreement.MATCH and check.sampled
+    # A version-2 file held the whole array; it is read, sketched as a run would store it,
+    # and its cache key still holds (the file layout changed, not what was measured).
+    whole = np.random.default_rng(3).standard_normal((200, 100))
+    data["schema_version"] = 2
+    data["output"]["weights"] = {
+        "__array__": {"dtype": "float64", "shape": [200, 100], "data": whole.ravel().tolist()}
+    }
+    path.write_text(json.dumps(data))
+    assert stored(project).output == outcomes["fake", "pytorch"].result.output
+    assert not any(o.executed for o in run(project).values())
 
 
 def test_what_loading_the_snippet_costs_is_timed_and_lands_in_no_other_phase(make_project):
