@@ -24,6 +24,7 @@ from .discover import Discovered, discover, discover_all
 from .environment import current_machine
 from .errors import FieldGuideError, Problem, ValidationError
 from .model import FRAMEWORKS, INSTALLED, SECTIONS, Feature, Framework, Mode, Project, Status
+from .provenance import Provenance, load_reference
 from .run import Outcome, RunOptions, run_features
 from .schema import is_identifier
 from .site import build_site
@@ -94,6 +95,10 @@ def _pages(project: Project, found: Discovered, key: str) -> tuple[dict[str, byt
         project.root / CHART_CACHE,
         others=snapshot.other_threads(key),
         claims=_articles(project, features, rules),
+        hardware=snapshot.other_hardware(key),
+        provenance=Provenance(
+            load_reference(project.results), snapshot, {f.id: f for f in features}
+        ),
     )
     return files, sorted(machine.unreadable.values())
 

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import articles, charts, compare, outputs, peaks, questionnaire
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, MODE_LABELS, Claim, Feature, RunResult, Variant
+from .provenance import Provenance
 from .store import MachineResults
 from .text import fence, format_ratio, format_value, front_matter, link_text, quoted, table_cell
 
@@ -102,6 +103,8 @@ def pages(
     chart_cache: Path | None = None,
     others: Sequence[MachineResults] = (),
     claims: articles.Articles | None = None,
+    hardware: Sequence[MachineResults] = (),
+    provenance: Provenance | None = None,
 ) -> dict[str, bytes]:
     """Every generated file for one machine's results: feature pages and their charts, the
     hardware page, the scoreboard, and the questionnaire when the project has rules. `others`

@@ -28,6 +28,7 @@ from typing import Any
 
 from .errors import FieldGuideError
 from .model import (
+    INSTALLED,
     Feature,
     Machine,
     ProcessRecord,
@@ -199,6 +200,15 @@ class Snapshot:
     def machine(self, key: str) -> MachineResults:
         return self.machines.get(key) or MachineResults(key)
 
+    def other_hardware(self, key: str) -> list[MachineResults]:
+        """Every other hardware target, in key order: other machines, and this machine's other
+        devices, each at its default thread count (the other counts: `other_threads`)."""
+        return [
+            results
+            for other, results in self.machines.items()
+            if other != key and THREADS_SUFFIX not in other and results.results
+        ]
+
     def other_threads(self, key: str) -> list[MachineResults]:
         """The same machine and device measured at its other thread counts, in key order."""
         base = key.split(THREADS_SUFFIX)[0]
@@ -247,6 +257,35 @@ def cache_key(
     }
     digest.update(json.dumps(context, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def folder_key(result: RunResult) -> str:
+    """The results folder a result belongs in, from what it says about itself."""
+    threads = result.protocol.threads
+    other = threads if threads != result.machine.physical_cores else 0
+    return results_key(result.machine.machine_id, result.device, other)
+
+
+def is_current(feature: Feature, result: RunResult) -> bool:
+    """Whether `result` was measured from the feature's files as they are now (its snippet,
+    helpers, feature.yml, inputs) by this version of the harness: its cache key, recomputed
+    from those files and the result's own machine, device, protocol and framework version.
+    A result that is not current is *stale*: pages show it marked so, never as current."""
+    versions = [result.framework_info.get("version")] if result.framework_info else []
+    framework = INSTALLED.get(result.framework)
+    versions.append(framework.installed_version() if framework else None)  # a run that failed
+    return any(
+        result.cache_key
+        == cache_key(
+            feature,
+            result.key,
+            machine_id=folder_key(result),
+            device=result.device,
+            protocol=result.protocol,
+            framework_version=version,
+        )
+        for version in dict.fromkeys(versions)
+    )
 
 
 def encode(result: RunResult) -> dict[str, Any]:
