@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.table import Table
 
-from . import commands
+from . import collect, commands
 from .errors import FieldGuideError
 from .model import DEVICES, FRAMEWORKS, SECTIONS, Mode, Project
 from .report import summary_table
@@ -235,6 +237,57 @@ def new(feature_id: str, title: str, section: str) -> None:
 def ask(answers: str | None, machine: str | None) -> None:
     """Answer the framework questionnaire and print the recommendation, reasons and evidence."""
     click.echo(commands.ask(Project.find(), answers, machine))
+
+
+@cli.group()
+def results() -> None:
+    """The stored results of every machine: list them, or import results made elsewhere."""
+
+
+@results.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@user_errors
+def import_(paths: tuple[Path, ...]) -> None:
+    """Import the results under PATHS (result files, results folders, .tar.gz archives) into
+    results/, each into its own machine's folder. Refused files are named with the reason."""
+    report = commands.import_results(Project.find(), list(paths))
+    for action in collect.Action:
+        if count := report.count(action):
+            console.print(f"{action.value}: {count} file(s)", highlight=False)
+    folders = sorted({folder for folder, _, a in report.done if a is not collect.Action.UNCHANGED})
+    if folders:
+        console.print(f"Changed folders: {', '.join(folders)}", highlight=False)
+    if report.refused:
+        for message in report.refused:
+            console.print(message, style="red", highlight=False, markup=False, soft_wrap=True)
+        console.print(
+            f"{len(report.refused)} file(s) refused; the others were imported.", style="red"
+        )
+        sys.exit(1)
+
+
+@results.command("list")
+@user_errors
+def list_() -> None:
+    """What is stored per machine and feature: modes, dates, stale and failed results."""
+    rows = commands.list_results(Project.find())
+    if not rows:
+        console.print("No results stored yet: `fieldguide run` measures this machine.")
+        return
+    table = Table("Machine", "Feature", "Snippets", "Mode", "Measured", "Current", "Verified")
+    for row in rows:
+        current = "yes" if not row.stale else f"{row.stale} stale"
+        failed = f", {row.failed} failed" if row.failed else ""
+        table.add_row(
+            row.folder,
+            row.feature,
+            f"{row.snippets}{failed}",
+            ", ".join(row.modes),
+            row.measured,
+            current,
+            "yes" if row.verified else "unverified",
+        )
+    console.print(table)
 
 
 def main() -> None:

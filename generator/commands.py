@@ -18,7 +18,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from . import articles, compare, outputs, questionnaire, store
+from . import articles, collect, compare, outputs, questionnaire, store
 from . import render as rendering  # `render` is the command below
 from .discover import Discovered, discover, discover_all
 from .environment import current_machine
@@ -101,6 +101,20 @@ def _pages(project: Project, found: Discovered, key: str) -> tuple[dict[str, byt
         ),
     )
     return files, sorted(machine.unreadable.values())
+
+
+def import_results(project: Project, paths: list[Path]) -> collect.Report:
+    """Merge results made elsewhere into results/ (collect.py says what is refused)."""
+    found = discover_all(project.snippets)
+    with _store(project, project.results, "cpu", 0).exclusive(lambda: None):
+        return collect.collect(paths, project.results, found.features)
+
+
+def list_results(project: Project) -> list[collect.Listed]:
+    features = discover_all(project.snippets).features
+    snapshot = store.load_snapshot(project.results, features)
+    provenance = Provenance(load_reference(project.results), snapshot, {f.id: f for f in features})
+    return collect.listing(snapshot, provenance)
 
 
 def _refuse_what_was_left_out(found: Discovered, unreadable: list[str], done: str) -> None:

@@ -433,6 +433,8 @@ class RunResult:
     output_text: str = ""  # what setup and the first call printed
     inputs_sha256: str = ""
     variant: str = ""  # "" for the framework's headline snippet
+    # The installed version the cache key was computed with (None in files before schema 3).
+    framework_version: str | None = None
 
     @property
     def key(self) -> str:

@@ -97,6 +97,7 @@ class Plan:
 
     feature: Feature
     keys: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str | None] = field(default_factory=dict)  # in the keys, per snippet
     stale: list[str] = field(default_factory=list)
     cached: list[RunResult] = field(default_factory=list)
 
@@ -212,15 +213,16 @@ def _plan(
         framework = feature.framework_of(snippet)
         if framework not in options.frameworks:
             continue
+        version = frameworks[framework].installed_version()
         key = cache_key(
             feature,
             snippet,
             machine_id=store.machine_id,
             device=options.device,
             protocol=protocol,
-            framework_version=frameworks[framework].installed_version(),
+            framework_version=version,
         )
-        plan.keys[snippet] = key
+        plan.keys[snippet], plan.versions[snippet] = key, version
         # --force never reads the old file: it may be of another schema version.
         previous = None if options.force else store.load(feature.id, snippet)
         if previous is not None and previous.cache_key == key and previous.status in REUSABLE:
@@ -323,6 +325,7 @@ def _result(
         plan.keys[snippet],
         message=_for_a_page(message, feature),
         variant=variant.id if variant else "",
+        framework_version=plan.versions[snippet],
         **base,
         **more,
     )

@@ -40,7 +40,8 @@ from .outputs import sketched
 from .peaks import PeakRecord
 
 # 2: worker memory is the summed RSS of live descendants (was RUSAGE_CHILDREN, an artifact).
-# 3: an output array of more than outputs.SKETCH_ABOVE elements is stored as a sketch.
+# 3: an output array of more than outputs.SKETCH_ABOVE elements is stored as a sketch, and every
+#    file carries the digest of its content.
 SCHEMA_VERSION = 3
 # Version 2 files are read too: their large arrays are sketched on reading, as a run would.
 READABLE_VERSIONS = (2, 3)
@@ -271,9 +272,15 @@ def is_current(feature: Feature, result: RunResult) -> bool:
     helpers, feature.yml, inputs) by this version of the harness: its cache key, recomputed
     from those files and the result's own machine, device, protocol and framework version.
     A result that is not current is *stale*: pages show it marked so, never as current."""
-    versions = [result.framework_info.get("version")] if result.framework_info else []
-    framework = INSTALLED.get(result.framework)
-    versions.append(framework.installed_version() if framework else None)  # a run that failed
+    versions: list[str | None]
+    if result.framework_version is not None:
+        versions = [result.framework_version]
+    else:  # written before schema 3: the version the child reported, or the one installed here
+        framework = INSTALLED.get(result.framework)
+        versions = [
+            result.framework_info.get("version"),
+            framework.installed_version() if framework else None,
+        ]
     return any(
         result.cache_key
         == cache_key(
@@ -292,12 +299,27 @@ def encode(result: RunResult) -> dict[str, Any]:
     data = dataclasses.asdict(result)
     data["status"] = result.status.value
     data["schema_version"] = SCHEMA_VERSION
+    data["digest"] = digest(data)
     return data
 
 
+def digest(data: Mapping[str, Any]) -> str:
+    """The SHA-256 of a result's content (every key but "digest"), as canonical JSON. It
+    catches a file changed after fieldguide wrote it (an edited number, a merge gone wrong);
+    it is a checksum, not a signature: whoever edits a file can recompute it."""
+    content = {k: v for k, v in data.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
 def decode(data: dict[str, Any], path: Path, feature_id: str) -> RunResult:
+    if data.get("schema_version") != 2 and data.get("digest") != digest(data):
+        raise FieldGuideError(
+            f"{path}: key 'digest': the file's content does not match it, so it was changed "
+            "after fieldguide wrote it. Take the file again from where it was measured, or run "
+            f"`fieldguide run --force {feature_id}` to measure again."
+        )
     try:
-        fields = {k: v for k, v in data.items() if k != "schema_version"}
+        fields = {k: v for k, v in data.items() if k not in ("schema_version", "digest")}
         if data.get("schema_version") == 2:
             fields["output"] = sketched(fields["output"])
         fields["status"] = Status(fields["status"])
