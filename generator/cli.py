@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import collect, commands
+from . import collect, commands, editions
 from .errors import FieldGuideError
 from .model import DEVICES, FRAMEWORKS, SECTIONS, Mode, Project
 from .report import summary_table
@@ -237,6 +237,35 @@ def new(feature_id: str, title: str, section: str) -> None:
 def ask(answers: str | None, machine: str | None) -> None:
     """Answer the framework questionnaire and print the recommendation, reasons and evidence."""
     click.echo(commands.ask(Project.find(), answers, machine))
+
+
+@cli.command()
+@click.option(
+    "--edition",
+    default=None,
+    help="The edition's name. Default: from the measured versions, e.g. tf2.21-pt2.13.",
+)
+@click.option("--alias", default="latest", show_default=True, help="The alias it moves.")
+@click.option("--push", is_flag=True, help="Push the gh-pages branch (default: commit only).")
+@click.option("--branch", default="gh-pages", show_default=True, help="The branch mike writes.")
+@click.option("--remote", default="origin", show_default=True, help="The remote --push uses.")
+@user_errors
+def publish(edition: str | None, alias: str, push: bool, branch: str, remote: str) -> None:
+    """Render the stored results into an edition and commit it with mike into the gh-pages
+    branch, with a page of what changed since the previous edition. Runs no snippet."""
+    done = commands.publish(Project.find(), edition, alias, push=push, branch=branch, remote=remote)
+    since = (
+        f"; {done.changes} measurable timing change(s) since {done.previous}"
+        if done.previous
+        else "; the first edition"
+    )
+    where = f"pushed to {remote}/{branch}" if push else f"committed to {branch} (not pushed)"
+    console.print(f"Published {done.edition} as {done.alias}, {where}{since}.", highlight=False)
+    if not push:
+        console.print(
+            f"Look at it with: mike serve --config-file {editions.CONFIG} -a 127.0.0.1:8000",
+            highlight=False,
+        )
 
 
 @cli.group()

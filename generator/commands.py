@@ -7,6 +7,7 @@ Stages get data, not the Project: the Project only says where things live.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from . import articles, collect, compare, outputs, questionnaire, store
+from . import articles, collect, compare, editions, outputs, questionnaire, store
 from . import render as rendering  # `render` is the command below
 from .discover import Discovered, discover, discover_all
 from .environment import current_machine
@@ -101,6 +102,69 @@ def _pages(project: Project, found: Discovered, key: str) -> tuple[dict[str, byt
         ),
     )
     return files, sorted(machine.unreadable.values())
+
+
+@dataclass(frozen=True)
+class Published:
+    edition: str
+    alias: str
+    previous: str | None
+    changes: int  # timings that changed measurably
+    mike: list[str]
+
+
+def publish(
+    project: Project,
+    edition: str | None = None,
+    alias: str = "latest",
+    *,
+    push: bool = False,
+    branch: str = "gh-pages",
+    remote: str = "origin",
+) -> Published:
+    """Render the pages from stored results (no running), add the edition's data and its
+    changes page, and have mike build and commit it into `branch` (pushed only with `push`)."""
+    found = discover_all(project.snippets)
+    key = store.results_key(current_machine().machine_id, "cpu")
+    snapshot = store.load_snapshot(project.results, found.features)
+    primary = snapshot.machine(key)
+    if not primary.results and snapshot.machines:  # published from a machine that measured none
+        key, primary = next((k, m) for k, m in snapshot.machines.items() if m.results)
+    versions = editions.versions_of(list(primary.results.values()))
+    name = editions.check_name(edition or editions.default_name(versions))
+    loaded = _articles(project, found.features)
+    current = editions.Edition(
+        name,
+        versions,
+        editions.head_commit(project.root),
+        dt.datetime.now(dt.UTC).date().isoformat(),
+        {folder: m.results for folder, m in snapshot.machines.items() if m.results},
+        loaded.facts if loaded else (),
+    )
+    problem, changes = "", None
+    try:
+        before = editions.previous(project.root, branch, name, alias)
+    except FieldGuideError as exc:
+        before, problem = None, str(exc)
+    if before is not None:
+        changes = editions.changes(before, current, found.features)
+    files, unreadable = _pages(project, found, key)
+    files[editions.DATA_FILE] = current.encode()
+    files[editions.CHANGES_PAGE] = editions.changes_page(changes, name, problem)
+    rendering.sync(project.generated, files)
+    said = editions.deploy(
+        project.root,
+        name,
+        editions.title(versions),
+        alias,
+        push=push,
+        branch=branch,
+        remote=remote,
+    )
+    _refuse_what_was_left_out(found, unreadable, "published")
+    return Published(
+        name, alias, before.name if before else None, len(changes.timings) if changes else 0, said
+    )
 
 
 def import_results(project: Project, paths: list[Path]) -> collect.Report:
