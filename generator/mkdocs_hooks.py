@@ -1,4 +1,5 @@
-"""MkDocs hook: puts generated Markdown into hand-written pages, at marker comments.
+"""MkDocs hooks: generated Markdown put into hand-written pages at marker comments, and the
+edition named in every page of a published edition.
 
 The home page (docs/index.md) and the questionnaire page (docs/choose.md) are hand-written;
 the scoreboard and the questionnaire are generated into docs/features/ by `fieldguide render`.
@@ -9,6 +10,8 @@ it stays off.)
 
 from __future__ import annotations
 
+import html
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,16 @@ INSERTS = {
         "docs/questionnaire.yml.\n",
     ),
 }
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """In an edition built by mike (MIKE_DOCS_VERSION set), name the edition in a meta tag:
+    the questionnaire's share links carry it, so a link opened in another edition says so."""
+    edition = os.environ.get("MIKE_DOCS_VERSION")
+    if not edition:
+        return output
+    meta = f'<meta name="fieldguide-edition" content="{html.escape(edition)}">'
+    return output.replace("</head>", meta + "\n</head>", 1)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

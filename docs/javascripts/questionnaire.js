@@ -320,6 +320,7 @@
     var answers = {};
     var ignored = 0;
     var version = null;
+    var edition = params.get("ed");
     params.forEach(function (value, key) {
       if (key === "rv") {
         version = value;
@@ -345,11 +346,12 @@
         answers[key] = known.filter(function (o) { return values.indexOf(o) !== -1; });
       }
     });
-    return { answers: answers, ignored: ignored, version: version };
+    return { answers: answers, ignored: ignored, version: version, edition: edition };
   }
 
-  // The query string: question ids in rules order, "Don't know" left out, `rv` last (as
-  // generator/questionnaire/answers.py's query_string).
+  // The query string: question ids in rules order, "Don't know" left out, `rv` (as
+  // generator/questionnaire/answers.py's query_string), then in a published edition `ed`, its
+  // name: a link opened in another edition says which one it was made in.
   function toQuery(rules, answers) {
     var parts = [];
     rules.questions.forEach(function (question) {
@@ -362,6 +364,7 @@
       }
     });
     parts.push("rv=" + rules.rv);
+    if (edition()) parts.push("ed=" + encodeURIComponent(edition()));
     return "?" + parts.join("&");
   }
 
@@ -484,8 +487,25 @@
     details.replaceChildren.apply(details, children);
   }
 
+  // The edition this page belongs to: `fieldguide publish` builds each edition with mike, and
+  // generator/mkdocs_hooks.py writes its name into a meta tag. null in a plain build.
+  function edition() {
+    var meta = document.querySelector('meta[name="fieldguide-edition"]');
+    return meta ? meta.getAttribute("content") : null;
+  }
+
   function showNotices(root, rules, parsed) {
     var notices = [];
+    if (parsed.edition && edition() && parsed.edition !== edition()) {
+      // Editions live side by side (<site>/<edition>/choose/); mike never removes one.
+      var there = new URL("../../" + encodeURIComponent(parsed.edition) + "/choose/" +
+        window.location.search + window.location.hash, window.location.href);
+      var open = el("a", null, ["open it in that edition"]);
+      open.href = there.href;
+      notices.push(["This link was made in the edition " + parsed.edition + "; you are " +
+        "reading " + edition() + ", whose numbers and rules may differ. Your answers are " +
+        "restored here; to see the result as it was shared, ", open, "."]);
+    }
     if (parsed.version !== null && parsed.version !== rules.rv) {
       notices.push("This link was made with an older version of the rules. Your answers are " +
         "restored, but the result may differ from the one that was shared (current rules: " +
@@ -497,7 +517,7 @@
     }
     var box = root.querySelector(".fg-quiz__notices");
     box.replaceChildren.apply(box, notices.map(function (text) {
-      return el("p", "admonition note fg-quiz__notice", [text]);
+      return el("p", "admonition note fg-quiz__notice", Array.isArray(text) ? text : [text]);
     }));
   }
 

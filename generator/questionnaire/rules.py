@@ -25,8 +25,10 @@ KIND_LABELS = {"measured": "Measured here", "documented": "Documented", "communi
 MAX_POINTS = 5
 JUDGEMENT = "Our judgement"  # the badge of a reason that no source backs, as the reader sees it
 # Query parameters the site itself adds to its links, which a share link's answers ignore:
-# mkdocs-material's search.highlight appends `h=<search terms>` to the results it links to.
-SITE_PARAMS = ("h",)
+# mkdocs-material's search.highlight appends `h=<search terms>` to the results it links to, and
+# a share link made in a published edition carries `ed=<edition>` (the page says when a link
+# was made in another edition than the one reading it).
+SITE_PARAMS = ("h", "ed")
 
 Answers = Mapping[str, tuple[str, ...]]  # question id -> chosen option ids (one for single)
 
