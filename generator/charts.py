@@ -16,8 +16,10 @@ import functools
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from importlib.util import find_spec
 from pathlib import Path
@@ -118,6 +120,43 @@ def alt_text(feature: Feature, rows: Sequence[Row]) -> str:
         return ""
     return (
         f"Bar chart of {feature.title}, median with 95% confidence interval; "
+        + "; ".join(parts)
+        + ". The same numbers are in the table above."
+    )
+
+
+def machines_chart(
+    groups: Sequence[tuple[str, Row]], *, scheme: str = "light", cache: Path | None = None
+) -> bytes:
+    """Steady-state median with its 95% CI on each machine: one panel per machine, a bar per
+    framework, on one shared logarithmic time axis (a GPU and a CPU can be orders of magnitude
+    apart, and a log axis keeps each machine's PyTorch/TensorFlow ratio the same length
+    wherever it lies). `groups` is (machine name, steady-state row), in panel order."""
+    data = {
+        "chart": "machines",
+        "scheme": scheme,
+        "frameworks": _framework_labels(),
+        "groups": [
+            {"machine": name, **{fw: _summary_data(getattr(row, fw)) for fw in FRAMEWORKS}}
+            for name, row in groups
+        ],
+    }
+    return _cached(cache, data, lambda: _draw_machines(groups, scheme))
+
+
+def machines_alt(feature: Feature, groups: Sequence[tuple[str, Row]]) -> str:
+    parts = [
+        f"{name}: "
+        + ", ".join(
+            f"{FRAMEWORK_LABELS[fw]} {format_value(getattr(row, fw).median, 's')}"
+            for fw in FRAMEWORKS
+            if getattr(row, fw)
+        )
+        for name, row in groups
+    ]
+    return (
+        f"Bar chart of {feature.title}, steady state per call on each machine, median with 95% "
+        "confidence interval, logarithmic time axis; "
         + "; ".join(parts)
         + ". The same numbers are in the table above."
     )
@@ -250,6 +289,7 @@ def _matplotlib() -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot  # makes matplotlib.pyplot an attribute of matplotlib
+    import matplotlib.ticker
 
     return matplotlib
 
@@ -291,6 +331,58 @@ def _draw_steady(charted: list[Row], scheme: str) -> bytes:
             ax.set_xlabel(unit)
             ax.set_title(row.label.split(" (")[0], fontsize=FONT_PT)
             ax.spines[["top", "right"]].set_visible(False)
+        return _svg(fig)
+
+
+def _draw_machines(groups: Sequence[tuple[str, Row]], scheme: str) -> bytes:
+    matplotlib = _matplotlib()
+    plt = matplotlib.pyplot
+    colors = COLORS[scheme]
+    drawn = [s for _, row in groups for s in (row.pytorch, row.tensorflow) if s]
+    scale, unit = _time_scale(max(s.ci_high for s in drawn))
+    # Whole decades on both ends: every panel's axis is labelled at powers of ten.
+    low = 10 ** math.floor(math.log10(min(s.ci_low for s in drawn) / scale))
+    if low >= min(s.median for s in drawn) / scale:
+        low /= 10  # a bar needs a length
+    high = 10 ** math.ceil(math.log10(max(s.ci_high for s in drawn) / scale))
+    plain = matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}")
+    with matplotlib.rc_context(_ink(scheme)):
+        fig, axes = plt.subplots(
+            len(groups),
+            1,
+            figsize=(WIDTH_IN, 0.55 + 1.35 * len(groups)),
+            sharex=True,
+            squeeze=False,
+        )
+        for ax, (name, row) in zip(axes[:, 0], groups, strict=True):
+            for y, framework in enumerate(FRAMEWORKS):
+                summary = getattr(row, framework)
+                if summary is None:
+                    ax.text(low * 1.15, y, "not measured", va="center", fontsize=FONT_PT)
+                    continue
+                ax.barh(
+                    y,
+                    summary.median / scale - low,
+                    left=low,
+                    color=colors[framework],
+                    height=0.6,
+                    xerr=[
+                        [(summary.median - summary.ci_low) / scale],
+                        [(summary.ci_high - summary.median) / scale],
+                    ],
+                    ecolor=INK[scheme],
+                    capsize=3,
+                )
+            ax.set_xscale("log")
+            ax.set_xlim(low, high)
+            ax.xaxis.set_major_formatter(plain)
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            ax.set_yticks(range(len(FRAMEWORKS)), [FRAMEWORK_LABELS[f] for f in FRAMEWORKS])
+            ax.set_ylim(len(FRAMEWORKS) - 0.5, -0.5)  # PyTorch on top, as in the steady chart
+            # A machine's name is data: a `$` in it must not start mathtext.
+            ax.set_title(textwrap.fill(name, 42).replace("$", r"\$"), fontsize=FONT_PT)
+            ax.spines[["top", "right"]].set_visible(False)
+        axes[-1, 0].set_xlabel(f"{unit} per call (log scale)")
         return _svg(fig)
 
 
