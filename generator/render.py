@@ -1,4 +1,4 @@
-"""Stage 5: features, one machine's results and the questionnaire's rules -> generated files.
+"""Stage 5: features, the machines' results and the questionnaire's rules -> generated files.
 
 Pure: `pages()` takes data and returns {path under docs/features/: bytes}; it reads no results
 and writes nothing (only the chart cache, when given one, which is an optimisation). `sync()`
@@ -17,10 +17,28 @@ import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import articles, charts, compare, outputs, peaks, questionnaire
-from .model import FRAMEWORK_LABELS, FRAMEWORKS, MODE_LABELS, Claim, Feature, RunResult, Variant
+from .model import (
+    FRAMEWORK_LABELS,
+    FRAMEWORKS,
+    MODE_LABELS,
+    Claim,
+    Feature,
+    Machine,
+    RunResult,
+    Variant,
+)
 from .provenance import Provenance
 from .store import MachineResults
-from .text import fence, format_ratio, format_value, front_matter, link_text, quoted, table_cell
+from .text import (
+    fence,
+    format_ratio,
+    format_value,
+    front_matter,
+    link_text,
+    quoted,
+    slug,
+    table_cell,
+)
 
 SCOREBOARD = "_scoreboard.md"
 # The instruction sets named in a page's stamp (the full list is in the result files).
@@ -28,6 +46,11 @@ STAMP_ISA = ("avx2", "avx512f", "avx512_bf16", "amx_tile", "asimd", "sve")
 # Frameworks whose own peaks differ by this factor get a sentence on the hardware page.
 LIBRARY_GAP = 1.5
 SCOREBOARD_QUANTITIES = ("steady", "first_result", "first_call", "growth_rss", "loc")
+# What "On each machine" compares: the headline quantities a machine changes (not code size).
+MACHINE_QUANTITIES = tuple(q for q in SCOREBOARD_QUANTITIES if q != "loc")
+# The marks a result gets from where it comes from (provenance.py), in the order pages say them.
+STALE, UNVERIFIED = "stale", "unverified"
+JUDGED = (compare.Verdict.PYTORCH, compare.Verdict.TENSORFLOW, compare.Verdict.SAME)
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,76 @@ class FeaturePage:
     variants: tuple[VariantSection, ...] = ()
     other_threads: tuple[OtherThreads, ...] = ()
     caption: str = ""  # one line: where, with what and how the numbers were measured
+    # (mark, labels of the sides it applies to): this page's own numbers that are stale or
+    # unverified (provenance.py); empty in the common case, where all are current and verified
+    provenance: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    machines: OnEachMachine | None = None  # when another hardware target measured the feature
+
+
+@dataclass(frozen=True)
+class Target:
+    """A hardware target as the pages name it: one results folder at its default threads."""
+
+    key: str  # the results folder: a machine id, or <machine-id>-cuda
+    name: str  # short: "Test CPU (2 cores)", "Test GPU (CUDA)"; unique among the targets
+    machine: Machine | None  # from its latest result; None when it has none
+    device: str
+    reference: bool | None  # one of the reference machines? None without provenance
+
+    @property
+    def anchor(self) -> str:
+        """The id of its section on the hardware page."""
+        return f"machine-{slug(self.key)}"
+
+
+@dataclass(frozen=True)
+class MachineRow:
+    """One quantity of the headline pair on one hardware target."""
+
+    target: Target
+    primary: bool  # the machine whose numbers the page shows above
+    measured: str  # mode and date
+    row: compare.Row
+    marks: tuple[tuple[str, ...], tuple[str, ...]]  # PyTorch's, TensorFlow's (STALE, UNVERIFIED)
+
+
+@dataclass(frozen=True)
+class OnEachMachine:
+    """A feature's headline quantities on every hardware target that measured it."""
+
+    rows: tuple[MachineRow, ...]  # by quantity, then target (the page's machine first)
+    differing: tuple[str, ...]  # one sentence per quantity whose verdict differs by machine
+    marked: tuple[str, ...]  # the marks the table uses, to explain under it
+    chart: str | None  # file name of the steady-state chart grouped by machine
+    chart_alt: str
+
+
+@dataclass(frozen=True)
+class Board:
+    """The scoreboard of one hardware target."""
+
+    target: Target
+    pages: tuple[FeaturePage, ...]
+    caption: str
+    care: str  # prefix of its notes' ids: unique per board when there are several
+    hardware: str  # link to its section of the hardware page, relative to docs/
+
+
+@dataclass(frozen=True)
+class HardwareSection:
+    """One hardware target on the hardware page: its fingerprint, latest peaks and roofline."""
+
+    target: Target
+    primary: bool
+    fingerprint: str
+    record: peaks.PeakRecord | None
+    frameworks: tuple[str, ...]
+    points: tuple[RooflinePoint, ...]
+    chart: str | None  # file name of its roofline chart (light scheme)
+    chart_alt: str
+    numbers: dict[str, int]
+    roof: dict[str, tuple[float, str]]  # "gemm"/"triad" -> (best value, the frameworks)
+    library_gaps: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -109,23 +202,51 @@ def pages(
     """Every generated file for one machine's results: feature pages and their charts, the
     hardware page, the scoreboard, and the questionnaire when the project has rules. `others`
     are the same machine's results at other thread counts: a feature page says where their
-    verdicts differ. `claims`: the claims page and the ecosystem status page, when given."""
+    verdicts differ. `hardware` are the other hardware targets (other machines, other devices):
+    each feature page compares them with this one, the hardware page describes each, and the
+    scoreboard has a tab per target. `provenance` judges every result shown (stale,
+    unverified). `claims`: the claims page and the ecosystem status page, when given."""
     env = environment()
+    marks = _Marks(provenance)
+    targets = _targets([machine, *hardware], provenance)
     built = [_feature_page(f, machine, others) for f in features]
+    elsewhere = [[_feature_page(f, m) for f in features] for m in hardware]
+    built = [
+        replace(
+            page,
+            provenance=_own_marks(page, marks),
+            machines=_on_each_machine(page, [p[i] for p in elsewhere], targets, marks),
+        )
+        for i, page in enumerate(built)
+    ]
     files: dict[str, bytes] = {}
     for page in built:
         files[page.path] = env.get_template("pages/feature.md.j2").render(page=page).encode()
+        folder = Path(page.path).parent
         if page.chart:
-            svg = str(Path(page.path).with_name(page.chart))
             for scheme in charts.SCHEMES:
-                files[charts.scheme_file(svg, scheme)] = charts.steady_chart(
+                files[charts.scheme_file(str(folder / page.chart), scheme)] = charts.steady_chart(
                     page.feature, page.rows, scheme=scheme, cache=chart_cache
                 )
-    files.update(_hardware_files(built, machine, env, chart_cache))
+        if page.machines and page.machines.chart:
+            groups = _steady_by_machine(page.machines)
+            for scheme in charts.SCHEMES:
+                name = charts.scheme_file(str(folder / page.machines.chart), scheme)
+                files[name] = charts.machines_chart(groups, scheme=scheme, cache=chart_cache)
+    all_pages = [built, *elsewhere]
+    files.update(_hardware_files(targets, all_pages, [machine, *hardware], env, chart_cache))
+    boards = [
+        Board(
+            target,
+            tuple(target_pages),
+            _caption(_headline_results(target_pages)),
+            f"care-{target.key}-" if hardware else "care-",
+            f"features/hardware.md#{target.anchor}" if hardware else "features/hardware.md",
+        )
+        for target, target_pages in zip(targets, all_pages, strict=True)
+    ]
     scoreboard = env.get_template("pages/scoreboard.md.j2").render(
-        pages=built,
-        quantities=SCOREBOARD_QUANTITIES,
-        caption=_caption(_headline_results(built)),
+        boards=boards, quantities=SCOREBOARD_QUANTITIES
     )
     files[SCOREBOARD] = scoreboard.encode("utf-8")
     if rules is not None:
@@ -142,6 +263,154 @@ def pages(
             .encode()
         )
     return files
+
+
+class _Marks:
+    """What provenance says of each result shown, each result judged once (judging recomputes
+    its cache key from the repository's files)."""
+
+    def __init__(self, provenance: Provenance | None):
+        self.provenance = provenance
+        self.judged: dict[int, tuple[RunResult, tuple[str, ...]]] = {}
+
+    def __call__(self, result: RunResult | None) -> tuple[str, ...]:
+        if self.provenance is None or result is None or not result.ok:
+            return ()
+        if id(result) not in self.judged:  # the result is kept, so its id is not reused
+            stale, verified = self.provenance.stale(result), self.provenance.verified(result)
+            said = tuple(m for m, on in ((STALE, stale), (UNVERIFIED, not verified)) if on)
+            self.judged[id(result)] = (result, said)
+        return self.judged[id(result)][1]
+
+
+def _targets(machines: Sequence[MachineResults], provenance: Provenance | None) -> list[Target]:
+    """The hardware targets, the primary first, each named by its latest result's hardware;
+    names that two targets share get the folder key, so that tabs and links tell them apart."""
+    found = []
+    for results in machines:
+        latest = max(
+            results.results.values(), key=lambda r: (r.created, r.feature, r.key), default=None
+        )
+        hardware = latest.machine if latest else None
+        device = latest.device if latest else "cpu"
+        name = _target_name(hardware, device) if hardware else results.key
+        reference = None
+        if provenance is not None:
+            machine_id = hardware.machine_id if hardware else results.key
+            reference = machine_id in provenance.reference
+        found.append(Target(results.key, name, hardware, device, reference))
+    names = [t.name for t in found]
+    return [replace(t, name=f"{t.name}, {t.key}") if names.count(t.name) > 1 else t for t in found]
+
+
+def _target_name(machine: Machine, device: str) -> str:
+    """Short: the GPUs and the device on a GPU ("NVIDIA H200 (CUDA)"), else the CPU and its
+    cores ("Intel Xeon (2 cores)")."""
+    if device != "cpu" and machine.gpus:
+        return f"{', '.join(g.name for g in machine.gpus)} ({device.upper()})"
+    cores = f"{machine.physical_cores} core{'s' if machine.physical_cores != 1 else ''}"
+    return f"{machine.cpu_model} ({cores}{', ' + device.upper() if device != 'cpu' else ''})"
+
+
+def _own_marks(page: FeaturePage, marks: _Marks) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Which of the page's own shown results are stale, and which unverified."""
+    shown = [(s.label, s.result if s.result and s.result.ok else s.last_ok) for s in page.sides]
+    return tuple(
+        (mark, labels)
+        for mark in (STALE, UNVERIFIED)
+        if (labels := tuple(label for label, r in shown if mark in marks(r)))
+    )
+
+
+def _on_each_machine(
+    page: FeaturePage,
+    elsewhere: Sequence[FeaturePage],
+    targets: Sequence[Target],
+    marks: _Marks,
+) -> OnEachMachine | None:
+    """The headline quantities on every target that has a good result of the headline pair;
+    None when no other target has one."""
+    measured = []  # (target, its page, its shown headline results by framework)
+    for target, there in zip(targets, (page, *elsewhere), strict=True):
+        shown = {
+            s.framework: s.result if s.result and s.result.ok else s.last_ok
+            for s in there.sides
+            if s.variant is None
+        }
+        if there is page or any(r is not None and r.ok for r in shown.values()):
+            measured.append((target, there, shown))
+    if len(measured) < 2:
+        return None
+    rows = []
+    differing = []
+    for quantity in MACHINE_QUANTITIES:
+        found = [
+            (target, there, shown, row)
+            for target, there, shown in measured
+            for row in there.rows
+            if row.quantity == quantity
+        ]
+        if not any(row.pytorch or row.tensorflow for *_, row in found):
+            continue
+        for target, there, shown, row in found:
+            rows.append(
+                MachineRow(
+                    target,
+                    there is page,
+                    _measured([r for r in shown.values() if r is not None and r.ok]),
+                    row,
+                    (marks(shown.get("pytorch")), marks(shown.get("tensorflow"))),
+                )
+            )
+        judged = [
+            (target, row, row.ratio)
+            for target, *_, row in found
+            if row.ratio and row.ratio.verdict in JUDGED
+        ]
+        if len({ratio.verdict for *_, ratio in judged}) > 1:
+            differing.append(
+                f"{found[0][-1].label.split(' (')[0]}: "
+                + ", ".join(
+                    f"**{ratio.headline(row.better, row.unit)}** on {machine_text(target.name)}"
+                    for target, row, ratio in judged
+                )
+                + "."
+            )
+    used = {m for r in rows for side in r.marks for m in side}
+    section = OnEachMachine(
+        tuple(rows),
+        tuple(differing),
+        tuple(m for m in (STALE, UNVERIFIED) if m in used),
+        None,
+        "",
+    )
+    groups = _steady_by_machine(section)
+    if len(groups) < 2:
+        return section
+    return replace(
+        section,
+        chart=f"{page.feature.id}-machines.svg",
+        chart_alt=charts.machines_alt(page.feature, groups),
+    )
+
+
+def _steady_by_machine(section: OnEachMachine) -> list[tuple[str, compare.Row]]:
+    """(target name, steady-state row) of every target with a steady-state number."""
+    return [
+        (r.target.name, r.row)
+        for r in section.rows
+        if r.row.quantity == "steady" and (r.row.pytorch or r.row.tensorflow)
+    ]
+
+
+def _measured(results: Sequence[RunResult]) -> str:
+    """How and when a target measured the pair: "publication mode, 2026-11-25"."""
+    if not results:
+        return "not measured yet"
+    modes = sorted({MODE_LABELS.get(r.protocol.mode, r.protocol.mode) for r in results})
+    dates = sorted({r.created[:10] for r in results})
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return f"{' and '.join(modes)} mode, {when}"
 
 
 def environment() -> Environment:
@@ -161,9 +430,17 @@ def environment() -> Environment:
         link_text=link_text,
         quoted=quoted,
         front_matter=front_matter,
+        machine=machine_text,
     )
     env.globals.update(labels=FRAMEWORK_LABELS, glance_quantities=SCOREBOARD_QUANTITIES)
     return env
+
+
+def machine_text(text: object) -> str:
+    """A machine's own text (its CPU model, from a result file anyone may have written) made
+    safe for a link's text, a heading or a tab's title: `link_text`, with `<` as an entity,
+    since Markdown keeps `\\<` followed by a tag as raw HTML."""
+    return link_text(str(text).replace("<", "&lt;"))
 
 
 def _shown(
@@ -375,8 +652,41 @@ def _modules(result: RunResult) -> tuple[tuple[str, int], ...]:
 
 
 def _hardware_files(
-    built: list[FeaturePage], machine: MachineResults, env: Environment, cache: Path | None
+    targets: Sequence[Target],
+    built: Sequence[Sequence[FeaturePage]],
+    machines: Sequence[MachineResults],
+    env: Environment,
+    cache: Path | None,
 ) -> dict[str, bytes]:
+    """The hardware page: a section per target (the primary first), each with its roofline
+    chart when it has peaks and features placed on them."""
+    sections = [
+        _hardware_section(target, pages, results, primary=i == 0)
+        for i, (target, pages, results) in enumerate(zip(targets, built, machines, strict=True))
+    ]
+    text = env.get_template("pages/hardware.md.j2").render(
+        sections=sections,
+        peak_keys=peaks.PEAK_KEYS,
+        gemm_n=peaks.GEMM_N,
+        gemm_min_call_ms=round(peaks.GEMM_MIN_CALL_S * 1000),
+        stream_bytes=peaks.STREAM_ELEMENTS * 4,
+        repeats=peaks.REPEATS,
+        drift_limits={peaks.PEAK_KEYS[k][0]: round(100 * v) for k, v in peaks.DRIFT_LIMITS.items()},
+    )
+    files = {"hardware.md": text.encode("utf-8")}
+    for section in sections:
+        if section.chart:
+            roof = {charts.MACHINE: (section.roof["gemm"][0], section.roof["triad"][0])}
+            for scheme in charts.SCHEMES:
+                files[charts.scheme_file(section.chart, scheme)] = charts.roofline_chart(
+                    roof, section.points, scheme=scheme, cache=cache
+                )
+    return files
+
+
+def _hardware_section(
+    target: Target, built: Sequence[FeaturePage], machine: MachineResults, *, primary: bool
+) -> HardwareSection:
     record = machine.latest_peaks
     points = tuple(
         RooflinePoint(
@@ -389,38 +699,51 @@ def _hardware_files(
         for side in page.sides
         if side.roofline
     )
-    frameworks = [fw for fw in FRAMEWORKS if record and fw in record.frameworks]
     gemm, triad = (record.roof(k) if record else None for k in ("gemm_fp32_gflops", "triad_gbs"))
-    chart = bool(record and points)
-    text = env.get_template("pages/hardware.md.j2").render(
+    roof = {
+        name: (found[0], " and ".join(FRAMEWORK_LABELS[fw] for fw in found[1]))
+        for name, found in (("gemm", gemm), ("triad", triad))
+        if found
+    }
+    chart = bool(record and points and gemm and triad)
+    return HardwareSection(
+        target=target,
+        primary=primary,
+        fingerprint=_fingerprint(target),
         record=record,
-        machine_id=machine.key,
-        frameworks=frameworks,
+        frameworks=tuple(fw for fw in FRAMEWORKS if record and fw in record.frameworks),
         points=points,
-        chart=chart,
+        chart=("hardware.svg" if primary else f"hardware-{slug(target.key)}.svg")
+        if chart
+        else None,
         chart_alt=charts.roofline_alt(points) if chart else "",
         numbers=charts.point_numbers(points),
-        peak_keys=peaks.PEAK_KEYS,
-        gemm_n=peaks.GEMM_N,
-        gemm_min_call_ms=round(peaks.GEMM_MIN_CALL_S * 1000),
-        stream_bytes=peaks.STREAM_ELEMENTS * 4,
-        repeats=peaks.REPEATS,
-        drift_limits={peaks.PEAK_KEYS[k][0]: round(100 * v) for k, v in peaks.DRIFT_LIMITS.items()},
-        roof={
-            name: (found[0], " and ".join(FRAMEWORK_LABELS[fw] for fw in found[1]))
-            for name, found in (("gemm", gemm), ("triad", triad))
-            if found
-        },
+        roof=roof,
         library_gaps=_library_gaps(record) if record else (),
     )
-    files = {"hardware.md": text.encode("utf-8")}
-    if chart and gemm and triad:
-        roof = {charts.MACHINE: (gemm[0], triad[0])}
-        for scheme in charts.SCHEMES:
-            files[charts.scheme_file("hardware.svg", scheme)] = charts.roofline_chart(
-                roof, points, scheme=scheme, cache=cache
-            )
-    return files
+
+
+def _fingerprint(target: Target) -> str:
+    """The target's hardware and software as its latest result recorded them."""
+    m = target.machine
+    if m is None:
+        return f"No result is stored for `{target.key}` yet."
+    gpus = "".join(
+        f"; GPU: {g.name}, {g.memory_bytes / 2**30:.0f} GiB, driver {g.driver}" for g in m.gpus
+    )
+    return (
+        f"{m.cpu_model} ({_isa(m)}), {m.physical_cores} physical / {m.logical_cores} logical "
+        f"cores, {m.memory_bytes / 2**30:.0f} GiB{gpus}; {m.os}; {m.python}. Device "
+        f"`{target.device}`; machine id `{m.machine_id}`, results in `results/{target.key}/`."
+    )
+
+
+def _isa(m: Machine) -> str:
+    """The instruction sets the pages name (STAMP_ISA), as the stamp writes them."""
+    return (
+        ", ".join(f.upper().replace("_", "-") for f in m.isa_flags if f in STAMP_ISA)
+        or "no SIMD flags read"
+    )
 
 
 def _library_gaps(record: peaks.PeakRecord) -> tuple[str, ...]:
@@ -481,10 +804,10 @@ def _caption(measured: Sequence[tuple[str, RunResult]]) -> str:
     )
     dates = sorted({r.created[:10] for r in results})
     when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
-    gpus = ", " + ", ".join(g.name for g in m.gpus) if m.gpus else ""
+    gpus = ", " + ", ".join(table_cell(g.name) for g in m.gpus) if m.gpus else ""
     plural = "s" if threads != [1] else ""
     return (
-        f"**Measured on** {m.cpu_model}, {m.physical_cores} cores, "
+        f"**Measured on** {table_cell(m.cpu_model)}, {m.physical_cores} cores, "
         f"{m.memory_bytes / 2**30:.0f} GiB{gpus} (`{m.machine_id}`) · {' · '.join(versions)} · "
         f"{'/'.join(map(str, threads))} intra-op thread{plural} · {how} · {when}."
     )
@@ -495,11 +818,8 @@ def _stamp(results: list[RunResult]) -> str:
         return "Not measured yet on this machine."
     first = results[0]
     m = first.machine
-    isa = (
-        ", ".join(f.upper().replace("_", "-") for f in m.isa_flags if f in STAMP_ISA)
-        or "no SIMD flags read"
-    )
-    gpus = "; GPU: " + ", ".join(g.name for g in m.gpus) if m.gpus else ""
+    isa = _isa(m)
+    gpus = "; GPU: " + ", ".join(table_cell(g.name) for g in m.gpus) if m.gpus else ""
     latest = {r.framework: r for r in results}  # one version per framework
     versions = "; ".join(
         f"{FRAMEWORK_LABELS[r.framework]} {r.framework_info.get('version', '?')}"
@@ -509,9 +829,9 @@ def _stamp(results: list[RunResult]) -> str:
     p = first.protocol
     samples = f"{p.processes} process{'es' if p.processes > 1 else ''} × {p.samples} samples"
     return (
-        f"Measured on `{m.machine_id}`: {m.cpu_model} ({isa}), {m.physical_cores} "
+        f"Measured on `{m.machine_id}`: {table_cell(m.cpu_model)} ({isa}), {m.physical_cores} "
         f"physical / {m.logical_cores} logical cores, {m.memory_bytes / 2**30:.0f} GiB"
-        f"{gpus}; {m.os}; {m.python}. {versions}. Device `{first.device}`, "
+        f"{gpus}; {table_cell(m.os)}; {table_cell(m.python)}. {versions}. Device `{first.device}`, "
         f"{p.threads} intra-op thread{'s' if p.threads > 1 else ''} and 1 inter-op thread; "
         f"{MODE_LABELS.get(p.mode, p.mode)} mode ({samples}); {first.created[:10]}."
     )
