@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,7 @@ class Published:
     previous: str | None
     changes: int  # timings that changed measurably
     mike: list[str]
+    carried: list[str]  # machines' results kept from the edition republished
 
 
 def publish(
@@ -132,6 +134,9 @@ def publish(
         key, primary = next((k, m) for k, m in snapshot.machines.items() if m.results)
     versions = editions.versions_of(list(primary.results.values()))
     name = editions.check_name(edition or editions.default_name(versions))
+    carried = _carry_over(project, found.features, name, branch)
+    if carried:
+        snapshot = store.load_snapshot(project.results, found.features)
     loaded = _articles(project, found.features)
     current = editions.Edition(
         name,
@@ -163,8 +168,28 @@ def publish(
     )
     _refuse_what_was_left_out(found, unreadable, "published")
     return Published(
-        name, alias, before.name if before else None, len(changes.timings) if changes else 0, said
+        name,
+        alias,
+        before.name if before else None,
+        len(changes.timings) if changes else 0,
+        said,
+        carried,
     )
+
+
+def _carry_over(project: Project, features: list[Feature], edition: str, branch: str) -> list[str]:
+    """Republishing an edition keeps the machines it has and this checkout lacks (the
+    benchmark workflow's other runners, say): their results are imported from the edition's
+    data into results/, through the same checks as `results import` (a stale one stays out).
+    A machine folder this checkout has is never touched. Returns the folders carried over."""
+    published = editions.read(project.root, branch, edition)
+    if published is None:
+        return []
+    here = [p.name for p in project.results.iterdir()] if project.results.is_dir() else []
+    with tempfile.TemporaryDirectory(prefix="fieldguide-edition-") as folder:
+        editions.write_results(published, Path(folder), here)
+        report = collect.collect([Path(folder)], project.results, features)
+    return sorted({key for key, _, a in report.done if a is collect.Action.ADDED})
 
 
 def import_results(project: Project, paths: list[Path]) -> collect.Report:

@@ -319,12 +319,27 @@ def previous(root: Path, branch: str, name: str, alias: str) -> Edition | None:
     if not entries:
         return None
     holding = [e for e in entries if alias in e.get("aliases", [])]
-    chosen = (holding or entries)[0]["version"]
-    path = f"{chosen}/features/{DATA_FILE}"
+    return read(root, branch, (holding or entries)[0]["version"])
+
+
+def read(root: Path, branch: str, name: str) -> Edition | None:
+    """A published edition's data; None when it is not published, or predates edition data."""
+    path = f"{name}/features/{DATA_FILE}"
     shown = git(root, "show", f"{branch}:{path}", check=False)
     if shown.returncode != 0:
         return None
     return Edition.decode(shown.stdout, f"{branch}:{path}")
+
+
+def write_results(edition: Edition, folder: Path, skip: Sequence[str]) -> None:
+    """The edition's results in the store's layout under `folder` (to import them), except
+    the results folders named in `skip`."""
+    for key, results in edition.results.items():
+        if key in skip:
+            continue
+        for (feature_id, snippet), result in results.items():
+            path = store.Store(folder, key).path(feature_id, snippet)
+            store.write_json(path, store.encode(result))
 
 
 def head_commit(root: Path) -> str:

@@ -180,3 +180,37 @@ def test_the_listing_says_what_each_machine_holds_and_what_is_stale(elsewhere):
     assert by[OTHER_ID, "two"].verified  # the reference machine measured the same snippets
     assert not by[OTHER_ID, "one"].verified  # its stale pytorch result verifies nothing
     assert by[OTHER_ID, "one"].stale == 1
+
+
+def test_republishing_an_edition_carries_over_the_machines_this_checkout_lacks(elsewhere):
+    """The benchmark workflow published an edition with another runner's results; a later
+    publication of the same edition from a checkout without them keeps them."""
+    import subprocess
+
+    from generator import commands, editions
+
+    project, features, outside = elsewhere
+    theirs = store.Store(outside, OTHER_ID).load_machine(features)
+    data = editions.Edition("tf9.9-pt9.9", {}, "abc", "2026-12-03", {OTHER_ID: theirs.results})
+    root = project.root
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "gh-pages")
+    git("config", "user.name", "t")
+    git("config", "user.email", "t@example.invalid")
+    target = root / "edition" / "tf9.9-pt9.9" / "features" / editions.DATA_FILE
+    target.parent.mkdir(parents=True)
+    target.write_bytes(data.encode())
+    # The branch holds the editions at its root, as mike writes them.
+    git("--work-tree", str(root / "edition"), "add", "-A", ".")
+    git("--work-tree", str(root / "edition"), "commit", "-qm", "published")
+    own = project.results / current_machine().machine_id
+    before = snapshot_bytes(own)
+    carried = commands._carry_over(project, features, "tf9.9-pt9.9", "gh-pages")
+    assert carried == [OTHER_ID]
+    assert store.Store(project.results, OTHER_ID).load("two", "tensorflow") is not None
+    assert snapshot_bytes(own) == before
+    assert commands._carry_over(project, features, "tf9.9-pt9.9", "gh-pages") == []
+    assert commands._carry_over(project, features, "never-published", "gh-pages") == []
