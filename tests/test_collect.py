@@ -214,3 +214,28 @@ def test_republishing_an_edition_carries_over_the_machines_this_checkout_lacks(e
     assert snapshot_bytes(own) == before
     assert commands._carry_over(project, features, "tf9.9-pt9.9", "gh-pages") == []
     assert commands._carry_over(project, features, "never-published", "gh-pages") == []
+
+
+def test_imported_results_appear_on_the_pages_they_belong_to(elsewhere):
+    from generator import commands
+    from generator.discover import discover_all
+
+    project, features, outside = elsewhere
+    (project.results / "reference-machines.yml").write_text(
+        f"reference:\n  - {current_machine().machine_id}\n"
+    )
+    key = current_machine().machine_id
+    alone, _ = commands._pages(project, discover_all(project.snippets), key)
+    assert not any("unverified" in alone[f.page_path].decode() for f in features)
+    collect.collect([outside], project.results, features)
+    # The reference machine never measured "one": the laptop's "one" is its word alone.
+    shutil.rmtree(project.results / key / "one")
+    files, unreadable = commands._pages(project, discover_all(project.snippets), key)
+    assert unreadable == []
+    for feature in features:
+        page = files[feature.page_path].decode()
+        assert "## On each machine" in page and "Lab laptop CPU" in page, feature.id
+        # Verified where the reference machine measured the same snippets ("two").
+        assert ("**unverified**:" in page) == (feature.id == "one"), feature.id
+    assert "Lab laptop CPU" in files["hardware.md"].decode()
+    assert "Lab laptop CPU" in files["_scoreboard.md"].decode()
