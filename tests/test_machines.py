@@ -492,7 +492,8 @@ class Ids(HTMLParser):
         found = dict(attrs)
         if found.get("id"):
             self.ids.append(found["id"])
-        if tag == "input" and found.get("type") == "radio":
+        # pymdownx.tabbed's radio buttons (the theme's colour-scheme toggle has radios too).
+        if tag == "input" and found.get("type") == "radio" and found["name"].startswith("__tab"):
             self.radios.append(found)
 
 
