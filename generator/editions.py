@@ -35,6 +35,7 @@ from .articles import Fact
 from .errors import FieldGuideError
 from .model import FRAMEWORK_LABELS, FRAMEWORKS, INSTALLED, Feature, RunResult
 from .outputs import Agreement
+from .render import environment  # the pages' Jinja environment and filters
 
 DATA_FILE = "edition.json.gz"  # under docs/features/
 CHANGES_PAGE = "changes.md"
@@ -284,8 +285,6 @@ def _fact_changes(old: Sequence[Fact], new: Sequence[Fact]) -> tuple[FactChange,
 
 
 def changes_page(changes: Changes | None, current: str, problem: str = "") -> bytes:
-    from .render import environment  # the pages' Jinja environment and filters
-
     page = environment().get_template("pages/changes.md.j2")
     return page.render(changes=changes, current=current, problem=problem).encode()
 

@@ -29,6 +29,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("launch",),  # the parent side of the process boundary
     ("peaks",),
     ("store",),  # the results store, which run writes and commands read
+    ("provenance",),  # stale or current, verified or not: of any stored result
+    ("collect",),  # results made elsewhere, into the store
     ("run",),  # stage 2
     ("compare",),  # stage 4
     ("charts",),
@@ -40,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("questionnaire",),
     ("render",),  # stage 5
     ("site", "mkdocs_hooks"),  # stage 6
+    ("editions",),  # an edition's data, its changes page, mike
     ("report",),
     ("commands",),
     ("cli",),
