@@ -15,11 +15,12 @@ keeps the last good result beside a failed one, as a run does).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,32 +169,22 @@ def _looks_like_a_folder(name: str) -> bool:
     return len(tail) == 8 and all(c in "0123456789abcdef" for c in tail)
 
 
-class _unpacked:
+@contextlib.contextmanager
+def _unpacked(path: Path) -> Iterator[tuple[Path, Callable[[Path], str]]]:
     """A folder or a file as it is, or an archive extracted into a temporary folder (with
     tarfile's "data" filter: no links outside it, no devices, no absolute paths). Yields the
     path and how to name a file inside it in messages."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.temporary: tempfile.TemporaryDirectory[str] | None = None
-
-    def __enter__(self) -> tuple[Path, Callable[[Path], str]]:
-        if self.path.is_file() and self.path.name.endswith(ARCHIVES):
-            self.temporary = tempfile.TemporaryDirectory(prefix="fieldguide-import-")
-            root = Path(self.temporary.name)
-            try:
-                with tarfile.open(self.path) as archive:
-                    archive.extractall(root, filter="data")
-            except (tarfile.TarError, OSError) as exc:
-                raise FieldGuideError(
-                    f"{self.path}: cannot be read as a tar archive ({exc})."
-                ) from exc
-            return root, lambda file: f"{self.path}:{file.relative_to(root)}"
-        return self.path, str
-
-    def __exit__(self, *exc: object) -> None:
-        if self.temporary is not None:
-            self.temporary.cleanup()
+    if not (path.is_file() and path.name.endswith(ARCHIVES)):
+        yield path, str
+        return
+    with tempfile.TemporaryDirectory(prefix="fieldguide-import-") as folder:
+        root = Path(folder)
+        try:
+            with tarfile.open(path) as archive:
+                archive.extractall(root, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise FieldGuideError(f"{path}: cannot be read as a tar archive ({exc}).") from exc
+        yield root, lambda file: f"{path}:{file.relative_to(root)}"
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from generator import charts, render, store
 from generator.compare import Row, Summary
 from generator.discover import discover
 from generator.model import Gpu, Machine, Project, Protocol, RunResult
-from generator.peaks import FrameworkPeaks, PeakRecord, Phase
+from generator.peaks import FrameworkPeaks, PeakRecord
 from generator.provenance import Provenance, load_reference
 
 from .conftest import FEATURE_YML, MACHINE, ROOT, feature_files, inputs_feature_files, recorded
+from .test_render import PEAK
 
 PRIMARY = "test-machine"
 OTHER = replace(
@@ -27,15 +28,6 @@ OTHER = replace(
 GPU_MACHINE = replace(MACHINE, gpus=(Gpu("Test GPU", 80 * 2**30, "550.1"),))
 CUDA = store.results_key(PRIMARY, "cuda")  # test-machine-cuda
 WORK = "work:\n  flops: 4.0e+6\n  bytes: 1000000\n"
-PEAK = Phase(
-    "ok",
-    values={
-        "gemm_fp32_gflops": 100.0,
-        "gemm_bf16_gflops": 400.0,
-        "copy_gbs": 20.0,
-        "triad_gbs": 10.0,
-    },
-)
 
 
 def on(result: RunResult, machine: Machine, device: str = "cpu") -> RunResult:
